@@ -1,0 +1,51 @@
+"""``kconfig render ENV`` and ``kconfig envs``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from kconfig._cli import open_project
+
+
+def add_arguments(sub: Any, name: str, common: argparse.ArgumentParser) -> None:
+    if name == "envs":
+        p = sub.add_parser("envs", parents=[common], help="list environments in promotion order")
+        p.set_defaults(run=run_envs)
+        return
+    p = sub.add_parser(
+        "render", parents=[common], help="print the manifests of an environment",
+        description="Render ENV's manifests to stdout as multi-document YAML (or a JSON List).",
+    )
+    p.add_argument("env", metavar="ENV")
+    p.add_argument("--app", action="append", dest="apps", metavar="APP",
+                   help="render only this app (repeatable)")
+    p.add_argument("--set", action="append", dest="overrides", default=[], metavar="PATH=VALUE",
+                   help="override a value (YAML scalar), e.g. --set replicas=3 (repeatable)")
+    p.add_argument("-o", "--output", choices=("yaml", "json"), default="yaml",
+                   help="output format (default yaml)")
+    p.add_argument("--backend", choices=("jinja", "jsonnet"),
+                   help="render every app with this backend")
+    p.add_argument("--no-validate", action="store_true",
+                   help="skip schema and semantic validation of the output")
+    p.set_defaults(run=run_render)
+
+
+def run_envs(args: argparse.Namespace) -> int:
+    project = open_project(args)
+    for env in project.environments:
+        sys.stdout.write(env + "\n")
+    return 0
+
+
+def run_render(args: argparse.Namespace) -> int:
+    from kconfig import dump_json, dump_yaml
+
+    project = open_project(args)
+    manifests = project.render(
+        args.env, apps=args.apps, overrides=args.overrides, backend=args.backend
+    )
+    text = dump_json(manifests) if args.output == "json" else dump_yaml(manifests)
+    sys.stdout.write(text)
+    return 0

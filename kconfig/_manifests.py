@@ -1,0 +1,101 @@
+"""Rendered manifests: the record type, identity, and the contract's document order.
+
+Output order (CONTRACT "Output order and form"): Namespace, NetworkPolicy, Secret, ConfigMap,
+AnalysisTemplate, Service, Deployment, Rollout, Ingress, then any other kind (alphabetically);
+within a kind by app (environment-wide objects first), then name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from kconfig.errors import SourcePos
+
+KIND_ORDER = (
+    "Namespace",
+    "NetworkPolicy",
+    "Secret",
+    "ConfigMap",
+    "AnalysisTemplate",
+    "Service",
+    "Deployment",
+    "Rollout",
+    "Ingress",
+)
+_RANK = {kind: i for i, kind in enumerate(KIND_ORDER)}
+
+ENV_APP = ""  # the "app" of environment-wide objects (Namespace, isolation policy)
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """One rendered Kubernetes object with where it came from."""
+
+    body: dict[str, Any]
+    env: str
+    app: str  # "" for environment-wide objects
+    origin: SourcePos  # the template that produced it (patches are listed in ``patched_by``)
+    patched_by: tuple[SourcePos, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return str(self.body.get("kind", ""))
+
+    @property
+    def api_version(self) -> str:
+        return str(self.body.get("apiVersion", ""))
+
+    @property
+    def name(self) -> str:
+        meta = self.body.get("metadata") or {}
+        return str(meta.get("name", "")) if isinstance(meta, dict) else ""
+
+    @property
+    def namespace(self) -> str | None:
+        meta = self.body.get("metadata") or {}
+        ns = meta.get("namespace") if isinstance(meta, dict) else None
+        return str(ns) if ns is not None else None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Identity within an environment: (kind, name)."""
+        return self.kind, self.name
+
+    @property
+    def title(self) -> str:
+        """``kind/name`` as messages show it."""
+        return f"{self.kind}/{self.name}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The object as plain data (the caller owns the copy)."""
+        return _copy(self.body)
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def drop_nulls(value: Any) -> Any:
+    """Remove ``None`` values from mappings, recursively: a null field is an absent field."""
+    if isinstance(value, dict):
+        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [drop_nulls(v) for v in value]
+    return value
+
+
+def sort_key(manifest: Manifest) -> tuple[int, str, str, str]:
+    kind = manifest.kind
+    rank = _RANK.get(kind, len(KIND_ORDER))
+    return rank, kind if rank == len(KIND_ORDER) else "", manifest.app, manifest.name
+
+
+def ordered(manifests: Iterable[Manifest]) -> list[Manifest]:
+    """Manifests in the contract's document order."""
+    return sorted(manifests, key=sort_key)

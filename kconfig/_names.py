@@ -1,0 +1,39 @@
+"""Name rules for apps, environments, components and templates (CONTRACT: app/env names).
+
+A name is checked before it is ever joined to a path, so a name like ``../x`` or ``/etc`` is
+an error that names the file that used it, never a file access.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kconfig.errors import LoadError, SourcePos
+
+NAME_RE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+MAX_NAME = 53
+
+
+def name_problem(name: object) -> str | None:
+    """Why ``name`` is not a valid app/environment/component name, or ``None``."""
+    if not isinstance(name, str):
+        return f"a name must be a string, not {type(name).__name__}"
+    if not name:
+        return "a name must not be empty"
+    if len(name) > MAX_NAME:
+        return f"name {name!r} is longer than {MAX_NAME} characters"
+    if not NAME_RE.fullmatch(name):
+        return (
+            f"invalid name {name!r}: use lower-case letters, digits and '-', "
+            "starting and ending with a letter or digit (no paths)"
+        )
+    return None
+
+
+def check_name(name: object, what: str, pos: SourcePos) -> str:
+    """Return ``name`` when valid; raise a LoadError at ``pos`` otherwise."""
+    problem = name_problem(name)
+    if problem is not None:
+        raise LoadError(f"{what}: {problem}", pos)
+    assert isinstance(name, str)
+    return name

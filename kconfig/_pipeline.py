@@ -1,0 +1,213 @@
+"""Rendering one environment: values -> context -> templates -> patches -> ordered manifests.
+
+Each app is rendered independently and every app's problems are collected, so one run
+reports every broken app at once. Nothing here reads YAML (``_yamlio``/``_project`` do) or
+writes files (``_writer`` does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kconfig._context import app_context, env_context, env_only_context, project_context
+from kconfig._dump import canonical
+from kconfig._manifests import ENV_APP, Manifest, drop_nulls, ordered
+from kconfig._merge import merge_layers
+from kconfig._values import Layering, Patch, Values
+from kconfig.backends import (
+    SUFFIXES,
+    Backend,
+    BackendSettings,
+    Template,
+    builtin_template,
+    load_backend,
+)
+from kconfig.errors import (
+    Collector,
+    KconfigError,
+    LoadError,
+    PatchError,
+    SourcePos,
+    UsageError,
+)
+
+if TYPE_CHECKING:
+    from kconfig._project import Environment, Project
+
+# Built-in templates, per app and per environment, in the order they run (the output is
+# sorted afterwards, so this order only matters for which error is met first).
+APP_TEMPLATES = ("configmap", "service", "deployment", "ingress", "networkpolicy")
+ENV_TEMPLATES = ("namespace", "isolation")
+
+# Kinds that live outside any namespace: kconfig must not give them one.
+CLUSTER_SCOPED = frozenset({
+    "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
+    "PriorityClass", "StorageClass", "PersistentVolume", "IngressClass",
+    "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "ClusterIssuer",
+})
+
+
+@dataclass
+class RenderOptions:
+    """How to render: a subset of apps, ``--set`` overrides, a backend for the whole run."""
+
+    apps: Sequence[str] | None = None
+    overrides: Sequence[str] = ()
+    backend: str | None = None
+
+
+@dataclass
+class _Run:
+    """State of one environment's render: backends are created once and reused."""
+
+    project: Project
+    env: Environment
+    options: RenderOptions
+    backends: dict[str, Backend] = field(default_factory=dict)
+
+    def backend(self, name: str) -> Backend:
+        found = self.backends.get(name)
+        if found is None:
+            limits = self.project.config.limits
+            settings = BackendSettings(
+                root=self.project.root,
+                timeout=limits.render_timeout,
+                max_stack=limits.jsonnet_max_stack,
+                allow_env=self.project.config.allow_env,
+            )
+            found = self.backends[name] = load_backend(name, settings)
+        return found
+
+
+def select_apps(project: Project, env: Environment, wanted: Sequence[str] | None) -> list[str]:
+    """The apps of ``env``, narrowed to ``wanted`` (an unknown name is a usage error)."""
+    apps = project.apps_of(env)
+    if not wanted:
+        return apps
+    unknown = [a for a in wanted if a not in apps]
+    if unknown:
+        raise UsageError(
+            f"--app {', '.join(unknown)}: not an app of environment {env.name!r} "
+            f"(apps: {', '.join(apps) or 'none'})"
+        )
+    return [a for a in apps if a in set(wanted)]
+
+
+def render_environment(
+    project: Project, env_name: str, options: RenderOptions | None = None
+) -> list[Manifest]:
+    """Every manifest of ``env_name``, ordered; raises one error holding every problem."""
+    options = options or RenderOptions()
+    env = project.env(env_name)
+    run = _Run(project, env, options)
+    errors = Collector()
+    manifests: list[Manifest] = []
+    apps = select_apps(project, env, options.apps)
+    if not options.apps:
+        manifests.extend(_env_manifests(run))
+    layering = Layering(project, env)
+    for app in apps:
+        try:
+            values = layering.values(app, options.overrides)
+            manifests.extend(render_app(run, values))
+        except KconfigError as err:
+            errors.capture(err)
+    errors.raise_if_errors()
+    if not apps and env.apps is None:
+        raise LoadError(
+            f"environment {env_name!r} has no apps: add bases/<app>/app.yaml, or declare "
+            "'apps: []' in env.yaml if an empty environment is intended",
+            SourcePos(env.source, 1, 1), code="KC015",
+        )
+    return ordered(manifests)
+
+
+def _env_manifests(run: _Run) -> list[Manifest]:
+    ctx = env_only_context(env_context(run.env), _project_ctx(run.project))
+    backend_name = run.options.backend or run.project.config.backend
+    backend = run.backend(backend_name)
+    out: list[Manifest] = []
+    for stem in ENV_TEMPLATES:
+        template = builtin_template(backend_name, stem)
+        for body in backend.render(template, ctx):
+            out.append(_finish(body, run.env, ENV_APP, SourcePos(template.name), {}))
+    return out
+
+
+def _project_ctx(project: Project) -> dict[str, Any]:
+    return project_context(project.config.name, project.config.kubernetes_version)
+
+
+def custom_templates(project: Project, app: str, components: Iterable[str]) -> list[Template]:
+    """The app's own templates and its components', in a stable order."""
+    folders = [f"bases/{app}/templates", *(f"components/{c}/templates" for c in components)]
+    found: list[Template] = []
+    for rel in folders:
+        folder = project.root / rel
+        if not folder.is_dir():
+            continue
+        if not project.files.inside(rel):
+            raise LoadError("template folder points outside the project (symlink?)",
+                            SourcePos(rel))
+        for path in sorted(folder.iterdir()):
+            backend = SUFFIXES.get(path.suffix)
+            if backend is None or path.name.startswith((".", "_")):
+                continue  # helpers (``_x.j2``, ``_x.libsonnet``) are imported, not rendered
+            found.append(Template(f"{rel}/{path.name}", path, backend))
+    return found
+
+
+def render_app(run: _Run, values: Values) -> list[Manifest]:
+    """The manifests of one app: built-ins, replaced or added to by custom templates."""
+    data = values.data
+    backend_name = run.options.backend or data.get("backend") or run.project.config.backend
+    ctx = app_context(values.app, data, env_context(run.env), _project_ctx(run.project))
+    labels = ctx["labels"]
+    by_key: dict[tuple[str, str], Manifest] = {}
+    templates = [builtin_template(backend_name, s) for s in APP_TEMPLATES]
+    templates += custom_templates(run.project, values.app, data.get("components") or [])
+    for template in templates:
+        backend = run.backend(backend_name if template.builtin else template.backend)
+        for body in backend.render(template, ctx):
+            manifest = _finish(body, run.env, values.app, SourcePos(template.name), labels)
+            # A custom template replaces the built-in of the same kind and name.
+            by_key[manifest.key] = manifest
+    return apply_patches(list(by_key.values()), values.patches)
+
+
+def _finish(
+    body: dict[str, Any], env: Environment, app: str, origin: SourcePos,
+    labels: Mapping[str, str],
+) -> Manifest:
+    """Drop nulls, give namespaced objects the environment's namespace and common labels."""
+    body = drop_nulls(body)
+    meta = body.setdefault("metadata", {})
+    if isinstance(meta, dict):
+        if body.get("kind") not in CLUSTER_SCOPED:
+            meta.setdefault("namespace", env.namespace)
+        if labels:
+            meta["labels"] = {**labels, **(meta.get("labels") or {})}
+    return Manifest(canonical(body), env.name, app, origin)
+
+
+def apply_patches(manifests: list[Manifest], patches: Sequence[Patch]) -> list[Manifest]:
+    """Deep-merge each overlay patch into the manifest its target selects (values' rules)."""
+    errors = Collector()
+    by_key = {m.key: i for i, m in enumerate(manifests)}
+    for patch in patches:
+        i = by_key.get((patch.target_kind, patch.target_name))
+        if i is None:
+            have = ", ".join(sorted(m.title for m in manifests)) or "none"
+            errors.error(
+                f"patch target {patch.target_kind}/{patch.target_name} matches no rendered "
+                f"manifest of this app (rendered: {have})", patch.pos, "KC042",
+            )
+            continue
+        old = manifests[i]
+        body = drop_nulls(merge_layers([old.body, patch.patch]).data)
+        manifests[i] = Manifest(canonical(body), old.env, old.app, old.origin,
+                                (*old.patched_by, patch.pos))
+    errors.raise_if_errors(PatchError)
+    return manifests

@@ -1,0 +1,159 @@
+"""The one exception hierarchy of kconfig, and the located diagnostics it carries.
+
+::
+
+    KconfigError                 base: one or more Diagnostics, each located at a SourcePos
+    ├── UsageError               the command line was wrong (CLI exit 2)
+    ├── LoadError                a file could not be read or parsed, a name is not allowed
+    ├── MergeError               layers do not combine (extends cycle, bad --set path)
+    ├── RenderError              a template or Jsonnet program failed
+    ├── PatchError               an overlay patch targets nothing or does not apply
+    ├── ValidationError          input or output failed a schema or a semantic check
+    └── OutputError              the output directory cannot be written as asked
+
+Exceptions never print or colour anything; reporters in ``kconfig._report`` do.
+Every problem of a run is collected into one exception (``diagnostics``) so that the
+user sees them all at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SourcePos:
+    """A place in a file the user wrote: path relative to the project root, 1-based."""
+
+    path: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.path
+        return f"{self.path}:{self.line}:{self.col or 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem: where, how bad, which check (stable code), and what to do about it."""
+
+    message: str
+    pos: SourcePos | None = None
+    severity: Severity = "error"
+    code: str = "KC000"
+
+    def format(self) -> str:
+        """The one-line form ``path:line:col: error: message`` the CLI prints."""
+        where = str(self.pos) if self.pos else "kconfig"
+        return f"{where}: {self.severity}: {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        pos = self.pos
+        return {
+            "file": pos.path if pos else None,
+            "line": pos.line if pos else None,
+            "col": pos.col if pos else None,
+            "severity": self.severity,
+            "id": self.code,
+            "message": self.message,
+        }
+
+
+class KconfigError(Exception):
+    """Base of every error kconfig raises on purpose. Holds one or more diagnostics."""
+
+    diagnostics: list[Diagnostic]
+
+    def __init__(
+        self,
+        message: str | Sequence[Diagnostic],
+        pos: SourcePos | None = None,
+        *,
+        code: str | None = None,
+    ) -> None:
+        if isinstance(message, str):
+            diags = [Diagnostic(message, pos, "error", code or self.default_code)]
+        else:
+            diags = list(message)
+        self.diagnostics = diags
+        super().__init__("\n".join(d.format() for d in diags))
+
+    default_code = "KC000"
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    def __str__(self) -> str:
+        return "\n".join(d.format() for d in self.diagnostics)
+
+
+class UsageError(KconfigError):
+    default_code = "KC001"
+
+
+class LoadError(KconfigError):
+    default_code = "KC010"
+
+
+class MergeError(KconfigError):
+    default_code = "KC020"
+
+
+class RenderError(KconfigError):
+    default_code = "KC030"
+
+
+class PatchError(KconfigError):
+    default_code = "KC040"
+
+
+class ValidationError(KconfigError):
+    default_code = "KC100"
+
+
+class OutputError(KconfigError):
+    default_code = "KC050"
+
+
+class Collector:
+    """Gathers diagnostics across a run, so every problem is reported, not only the first."""
+
+    def __init__(self) -> None:
+        self.diagnostics: list[Diagnostic] = []
+
+    def add(self, diag: Diagnostic) -> None:
+        self.diagnostics.append(diag)
+
+    def extend(self, diags: Iterable[Diagnostic]) -> None:
+        self.diagnostics.extend(diags)
+
+    def error(self, message: str, pos: SourcePos | None = None, code: str = "KC000") -> None:
+        self.diagnostics.append(Diagnostic(message, pos, "error", code))
+
+    def capture(self, err: KconfigError) -> None:
+        self.diagnostics.extend(err.diagnostics)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == "error" for d in self.diagnostics)
+
+    def raise_if_errors(self, cls: type[KconfigError] = KconfigError) -> None:
+        """Raise ``cls`` holding every diagnostic (warnings too) when any is an error."""
+        if self.has_errors:
+            raise cls(sorted_diagnostics(self.diagnostics))
+
+
+def sorted_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Stable report order: by file, line, column, then message; unlocated last."""
+    unique = list(dict.fromkeys(diags))
+    return sorted(
+        unique,
+        key=lambda d: (d.pos is None, d.pos or SourcePos(""), d.code, d.message),
+    )
