@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def project_dir(args: argparse.Namespace) -> Path:
     """The folder to look for kconfig.yaml in (``-C``, else the current folder)."""
-    return Path(getattr(args, "directory", None) or os.getcwd())
+    return Path(getattr(args, "directory", None) or Path.cwd())
 
 
 def open_project(args: argparse.Namespace) -> Project:

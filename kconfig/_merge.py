@@ -116,7 +116,8 @@ class _Engine:
     ) -> list[Any]:
         here = tuple(path)
         if not (is_named_list(nxt) and (not base or is_named_list(base))):
-            return self._replace(merger, path, base, nxt)
+            replaced: list[Any] = self._replace(merger, path, base, nxt)
+            return replaced
         index = {item["name"]: i for i, item in enumerate(base)}
         for j, item in enumerate(nxt):
             i = index.get(item["name"])
@@ -182,5 +183,6 @@ def merge_layers(
     engine = _Engine(fallback or SourcePos("<unknown>"))
     result: dict[str, Any] = {}
     for layer in layers:
-        result = engine.merger.value_strategy([], result, layer)
+        result = engine.merger.value_strategy([], result, dict(layer) if not isinstance(
+            layer, dict) else layer)
     return Merged(result, engine.provenance)

@@ -107,10 +107,10 @@ def render_environment(
     apps = select_apps(project, env, options.apps)
     if not options.apps:
         manifests.extend(_env_manifests(run))
-    layering = Layering(project, env)
+    layering = Layering(project, env, options.overrides)
     for app in apps:
         try:
-            values = layering.values(app, options.overrides)
+            values = layering.values(app)
             manifests.extend(render_app(run, values))
         except KconfigError as err:
             errors.capture(err)

@@ -8,14 +8,14 @@ resolved and confined to the project root, so a symlink cannot lead a read outsi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kconfig._merge import merge_layers
 from kconfig._names import check_name, name_problem
-from kconfig._yamlio import MarkedMap, ReadLimits, load_mapping, relpath
+from kconfig._yamlio import MarkedList, MarkedMap, ReadLimits, load_mapping
 from kconfig.errors import Collector, LoadError, MergeError, SourcePos, UsageError
 
 if TYPE_CHECKING:
@@ -255,10 +255,10 @@ class Project:
         rel = f"overlays/{name}/env.yaml"
         if not self.files.exists(rel):
             known = ", ".join(self.environments) or "none"
-            raise LoadError(
-                f"unknown environment {name!r}: {rel} does not exist (environments: {known})",
-                pos or SourcePos(PROJECT_FILE),
-            )
+            message = f"unknown environment {name!r}: {rel} does not exist (environments: {known})"
+            if pos is None:  # named on the command line or through the API
+                raise UsageError(message)
+            raise LoadError(message, pos)
         return self.files.mapping(rel)
 
     def _chain(self, name: str, pos: SourcePos | None) -> list[tuple[str, MarkedMap]]:
@@ -291,6 +291,7 @@ class Project:
             for _, doc in chain
         ]
         merged = merge_layers(inherited).data
+        _check_string_maps(doc for _, doc in chain)
         namespace = merged.get("namespace") or f"{self.config.name}-{name}"
         check_name(namespace, "namespace", own.pos("namespace"))
         apps = merged.get("apps")
@@ -320,7 +321,7 @@ class Project:
         environment = self.env(env)
         if app not in self.apps_of(environment):
             raise UsageError(f"{app!r} is not an app of environment {env!r}")
-        return Layering(self, environment).values(app, overrides)
+        return Layering(self, environment, overrides).values(app)
 
     def render(
         self,
@@ -361,10 +362,25 @@ class Project:
 
 def _list_pos(doc: MarkedMap, key: str, index: int, source: str) -> SourcePos:
     seq = doc.get(key)
-    if hasattr(seq, "pos"):
-        pos: SourcePos = seq.pos(index)
-        return pos
-    return SourcePos(source, 1, 1)
+    if isinstance(seq, MarkedList):
+        return seq.pos(index)
+    return doc.pos(key) if key in doc else SourcePos(source, 1, 1)
+
+
+def _check_string_maps(docs: Iterable[MarkedMap]) -> None:
+    """Label and annotation values must be strings (CONTRACT "Reading input")."""
+    from kconfig._values import not_a_string
+
+    errors = Collector()
+    for doc in docs:
+        for key in ("labels", "annotations"):
+            mapping = doc.get(key)
+            if not isinstance(mapping, MarkedMap):
+                continue
+            for name, value in mapping.items():
+                if value is not None and not isinstance(value, str):
+                    errors.error(not_a_string(f"{key}.{name}", value), mapping.pos(name), "KC014")
+    errors.raise_if_errors(LoadError)
 
 
 def _string_map(merged: Mapping[str, Any], own: MarkedMap, key: str) -> dict[str, str]:

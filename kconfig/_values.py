@@ -28,7 +28,7 @@ import yaml
 from kconfig._merge import Merged, Origin, PathKey, merge_layers
 from kconfig._names import check_name
 from kconfig._yamlio import MarkedList, MarkedMap
-from kconfig.errors import Collector, LoadError, MergeError, SourcePos, ValidationError
+from kconfig.errors import Collector, LoadError, SourcePos, UsageError, ValidationError
 
 if TYPE_CHECKING:
     from kconfig._project import Environment, Project
@@ -123,8 +123,7 @@ def parse_value_path(text: str) -> list[str | tuple[str]]:
 def set_layer(expressions: Sequence[str]) -> Layer:
     """``--set path=value`` expressions as one layer (values parsed as YAML 1.1 scalars)."""
     doc: dict[str, Any] = {}
-    for n, expr in enumerate(expressions, 1):
-        where = SourcePos("--set", 0, n)
+    for expr in expressions:
         path_text, sep, raw = expr.partition("=")
         try:
             if not sep:
@@ -132,7 +131,7 @@ def set_layer(expressions: Sequence[str]) -> Layer:
             path = parse_value_path(path_text.strip())
             value = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except (ValueError, yaml.YAMLError) as err:
-            raise MergeError(f"--set {expr!r}: {err}", where, code="KC021") from err
+            raise UsageError(f"--set {expr!r}: {err}", code="KC021") from err
         _assign(doc, path, value, expr)
     return Layer("--set", _mark_set(doc), "--set")
 
@@ -143,16 +142,15 @@ def _assign(doc: dict[str, Any], path: list[str | tuple[str]], value: Any, expr:
         last = i == len(path) - 1
         if isinstance(part, tuple):
             if not isinstance(node, list):
-                raise MergeError(f"--set {expr!r}: [{part[0]}] must follow a list key",
-                                 SourcePos("--set"), code="KC021")
+                raise UsageError(f"--set {expr!r}: [{part[0]}] must follow a list key",
+                                 code="KC021")
             item = next((it for it in node if it.get("name") == part[0]), None)
             if item is None:
                 item = {"name": part[0]}
                 node.append(item)
             node = item
             if last:
-                raise MergeError(f"--set {expr!r}: a path must end with a key",
-                                 SourcePos("--set"), code="KC021")
+                raise UsageError(f"--set {expr!r}: a path must end with a key", code="KC021")
             continue
         nxt_is_item = not last and isinstance(path[i + 1], tuple)
         if last:
@@ -222,10 +220,14 @@ def _split_patches(doc: MarkedMap, errors: Collector) -> tuple[MarkedMap, list[P
 class Layering:
     """Builds the layers of apps in one environment of a project."""
 
-    def __init__(self, project: Project, env: Environment) -> None:
+    def __init__(
+        self, project: Project, env: Environment, overrides: Sequence[str] = ()
+    ) -> None:
         self.project = project
         self.env = env
         self.chain = project.env_docs(env.name)
+        # Parsed once per run: a malformed --set is a usage error before any app renders.
+        self.overrides = set_layer(overrides) if overrides else None
 
     def base(self, app: str) -> Layer:
         rel = f"bases/{app}/app.yaml"
@@ -265,12 +267,12 @@ class Layering:
             layers.append(Layer(f"component {name}", self.project.files.mapping(rel), rel))
         return layers
 
-    def values(self, app: str, overrides: Sequence[str] = ()) -> Values:
+    def values(self, app: str) -> Values:
         errors = Collector()
         base = self.base(app)
         env_layers, patches = self.env_layers(app, errors)
         errors.raise_if_errors(LoadError)
-        tail = [*env_layers, set_layer(overrides)] if overrides else env_layers
+        tail = [*env_layers, self.overrides] if self.overrides else env_layers
         head = [_defaults_layer(), base]
         first = merge_layers([layer.doc for layer in [*head, *tail]])
         comps = self.components(first.data.get("components"), first.origin(("components",)))
@@ -303,15 +305,17 @@ def check_values(values: Values) -> None:
         if isinstance(value, bool | int | float) and _wants_string(path):
             dotted = ".".join(str(p) for p in path)
             errors.error(
-                f"{dotted} must be a string, but YAML 1.1 read the value as the "
-                f"{type(value).__name__} {_shown(value)}; put it in quotes",
+                not_a_string(dotted, value),
                 history[-1].pos,
                 "KC014",
             )
     errors.raise_if_errors(ValidationError)
 
 
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value)
+def not_a_string(dotted: str, value: Any) -> str:
+    """The message for a YAML 1.1 boolean or number where Kubernetes wants a string."""
+    shown = ("true" if value else "false") if isinstance(value, bool) else repr(value)
+    return (
+        f"{dotted} must be a string, but YAML 1.1 read the value as the "
+        f"{type(value).__name__} {shown}; put it in quotes"
+    )

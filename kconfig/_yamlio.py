@@ -101,14 +101,15 @@ def locate(doc: Any, path: tuple[str | int, ...]) -> SourcePos | None:
     found: SourcePos | None = None
     node = doc
     for part in path:
-        here = position_of(node, part)
+        present = (
+            (isinstance(node, dict) and part in node)
+            or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
+        )
+        here = position_of(node, part) if present else None
         if here is None:
             break
         found = here
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            break
+        node = node[part]
     return found
 
 

@@ -1,0 +1,1 @@
+"""Benchmark harness for kconfig: the reference fleet (FLEET.md) and the runner."""

@@ -1,0 +1,33 @@
+// Ingresses of the app's strategy plan: one rule for the app's host, backend Service on its
+// port.
+local k = import 'kconfig.libsonnet';
+
+function(ctx)
+  local ing = ctx.values.ingress;
+  local host = ctx.host;
+  local tls = k.get(ing, 'tls');
+  local secretName =
+    if std.isObject(tls) && k.truthy(k.get(tls, 'secretName')) then tls.secretName
+    else ctx.name + '-tls';
+  [
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: k.metadata(ctx, i.name, ctx.labels,
+                           (if k.truthy(k.get(ing, 'annotations')) then ing.annotations else {})
+                           + i.annotations),
+      spec: {
+        ingressClassName: k.opt(k.get(ing, 'className')),
+        tls: if k.truthy(tls) && k.truthy(host) then [{ hosts: [host], secretName: secretName }],
+        rules: [{
+          host: k.opt(host),
+          http: { paths: [{
+            backend: { service: { name: i.service, port: { number: ctx.values.service.port } } },
+            path: ing.path,
+            pathType: k.get(ing, 'pathType', 'Prefix'),
+          }] },
+        }],
+      },
+    }
+    for i in ctx.plan.ingresses
+  ]
