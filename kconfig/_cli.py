@@ -29,6 +29,13 @@ if TYPE_CHECKING:
 COMMANDS: dict[str, str] = {
     "render": "kconfig._cmd_render",
     "envs": "kconfig._cmd_render",
+    "validate": "kconfig._cmd_validate",
+    "set": "kconfig._cmd_daytwo",
+    "promote": "kconfig._cmd_daytwo",
+    "diff": "kconfig._cmd_daytwo",
+    "explain": "kconfig._cmd_daytwo",
+    "build": "kconfig._cmd_build",
+    "argocd-generate": "kconfig._cmd_build",
 }
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130

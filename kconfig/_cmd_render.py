@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kconfig._cli import open_project
+
+if TYPE_CHECKING:
+    from kconfig._manifests import Manifest
+    from kconfig._project import Project
 
 
 def add_arguments(sub: Any, name: str, common: argparse.ArgumentParser) -> None:
@@ -29,6 +33,8 @@ def add_arguments(sub: Any, name: str, common: argparse.ArgumentParser) -> None:
                    help="render every app with this backend")
     p.add_argument("--no-validate", action="store_true",
                    help="skip schema and semantic validation of the output")
+    p.add_argument("--strict", action="store_true",
+                   help="warnings fail the render, and a kind without a schema is an error")
     p.set_defaults(run=run_render)
 
 
@@ -43,9 +49,25 @@ def run_render(args: argparse.Namespace) -> int:
     from kconfig import dump_json, dump_yaml
 
     project = open_project(args)
-    manifests = project.render(
-        args.env, apps=args.apps, overrides=args.overrides, backend=args.backend
-    )
+    if args.no_validate:
+        manifests = project.render(
+            args.env, apps=args.apps, overrides=args.overrides, backend=args.backend
+        )
+    else:
+        manifests = _render_validated(project, args)
     text = dump_json(manifests) if args.output == "json" else dump_yaml(manifests)
     sys.stdout.write(text)
     return 0
+
+
+def _render_validated(project: Project, args: argparse.Namespace) -> list[Manifest]:
+    """Inputs checked, rendered, output checked; warnings to stderr, errors raised."""
+    from kconfig._pipeline import RenderOptions
+    from kconfig._report import report_text
+    from kconfig._validate import render_validated
+
+    options = RenderOptions(apps=args.apps, overrides=tuple(args.overrides),
+                            backend=args.backend)
+    manifests, warnings = render_validated(project, args.env, options, strict=args.strict)
+    report_text(warnings, sys.stderr)
+    return manifests

@@ -14,23 +14,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from kconfig._strategy import plan_strategy
+from kconfig._strategy import ValuesLocator, image_ref, plan_strategy
 
 if TYPE_CHECKING:
     from kconfig._project import Environment
+    from kconfig._values import Values
+
+__all__ = [
+    "NAME_LABEL",
+    "app_context",
+    "env_context",
+    "env_only_context",
+    "image_ref",
+    "project_context",
+]
 
 NAME_LABEL = "app.kubernetes.io/name"
-
-
-def image_ref(image: Mapping[str, Any]) -> str | None:
-    """``repository:tag`` (or ``repository@digest`` when a digest pins it)."""
-    repo = image.get("repository")
-    if not repo:
-        return None
-    if image.get("digest"):
-        return f"{repo}@{image['digest']}"
-    tag = image.get("tag")
-    return f"{repo}:{tag}" if tag else str(repo)
 
 
 def env_context(env: Environment) -> dict[str, Any]:
@@ -51,9 +50,15 @@ def project_context(project: str, k8s_version: str) -> dict[str, Any]:
 
 
 def app_context(
-    app: str, values: Mapping[str, Any], env: dict[str, Any], project: dict[str, Any]
+    app: str,
+    values: Mapping[str, Any],
+    env: dict[str, Any],
+    project: dict[str, Any],
+    *,
+    located: Values | None = None,
 ) -> dict[str, Any]:
-    """Everything a per-app template may read."""
+    """Everything a per-app template may read. ``located``: the merged values ``values``
+    came from, so that a strategy problem is reported at the file:line that wrote it."""
     labels = {
         NAME_LABEL: app,
         "app.kubernetes.io/part-of": project["name"],
@@ -76,12 +81,23 @@ def app_context(
         "selector": selector,
         "host": host,
         "image": image,
-        "plan": plan_strategy(app, values, labels, selector, image),
+        "plan": plan_strategy(
+            app,
+            values,
+            labels,
+            selector,
+            image,
+            namespace=env["namespace"],
+            locator=ValuesLocator(located) if located is not None else None,
+        ),
     }
 
 
 def env_only_context(env: dict[str, Any], project: dict[str, Any]) -> dict[str, Any]:
     """Context of the environment-wide templates (Namespace, isolation policy)."""
-    labels = {"app.kubernetes.io/part-of": project["name"],
-              "app.kubernetes.io/managed-by": "kconfig", **env["labels"]}
+    labels = {
+        "app.kubernetes.io/part-of": project["name"],
+        "app.kubernetes.io/managed-by": "kconfig",
+        **env["labels"],
+    }
     return {"env": env, "project": project, "labels": labels}

@@ -20,14 +20,16 @@ this module's ``dump_yaml``               140 ms
 
 PyYAML builds a node object per scalar and resolves each one through Python regexes; here a
 mapping entry is one dict lookup (rendered key), one type test, one dict lookup (rendered
-string) and one f-string. Apart from the literal block header ``|+`` (after which libyaml adds
-a ``...`` line) the two give the same bytes on that corpus.
+string) and one f-string. On that corpus both give the same bytes; they differ only in corners
+(libyaml escapes characters outside the BMP inside double quotes, this module keeps them).
 
 Quoting: a string is written plain only if no YAML 1.1 reader would read it back as anything
 else. That is decided by PyYAML's own YAML 1.1 implicit resolvers (the rules of
 ``yaml.CSafeLoader``), plus the resolution rules of go-yaml v2, which kubectl uses and which
-also takes ``y``/``n``, ``1e3``, ``0o17`` and ``2024-1-2`` as non-strings, plus the syntax rules
-for plain scalars (indicators, ``: ``, `` #``, surrounding spaces, non-printable characters).
+also reads ``y``, ``n``, ``1e3``, ``0o17`` and ``08`` as non-strings, plus the syntax rules for
+plain scalars (indicators, ``: ``, `` #``, surrounding spaces, non-printable characters).
+Strings that only look ambiguous are quoted too when that is cheaper than being exact (go-yaml's
+timestamp forms such as ``2024-1-2``); quoting never changes what any reader gets back.
 """
 
 from __future__ import annotations
@@ -107,8 +109,6 @@ def _canon(value: Any) -> Any:
         return [_canon(item) for item in value]
     if isinstance(value, str):
         return str.__str__(value)  # a plain str even if the subclass overrides __str__
-    if isinstance(value, bool):
-        return bool(value)
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):

@@ -17,18 +17,21 @@ from kconfig._manifests import ENV_APP, Manifest, drop_nulls, ordered
 from kconfig._merge import merge_layers
 from kconfig._values import Layering, Patch, Values
 from kconfig.backends import (
+    BUILTIN_PREFIX,
     SUFFIXES,
     Backend,
     BackendSettings,
     Template,
     builtin_template,
     load_backend,
+    prefetch,
 )
 from kconfig.errors import (
     Collector,
     KconfigError,
     LoadError,
     PatchError,
+    RenderError,
     SourcePos,
     UsageError,
 )
@@ -38,7 +41,8 @@ if TYPE_CHECKING:
 
 # Built-in templates, per app and per environment, in the order they run (the output is
 # sorted afterwards, so this order only matters for which error is met first).
-APP_TEMPLATES = ("configmap", "service", "deployment", "ingress", "networkpolicy")
+APP_TEMPLATES = ("configmap", "analysistemplate", "service", "deployment", "rollout",
+                 "ingress", "networkpolicy")
 ENV_TEMPLATES = ("namespace", "isolation")
 
 # Kinds that live outside any namespace: kconfig must not give them one.
@@ -105,13 +109,20 @@ def render_environment(
     errors = Collector()
     manifests: list[Manifest] = []
     apps = select_apps(project, env, options.apps)
-    if not options.apps:
-        manifests.extend(_env_manifests(run))
     layering = Layering(project, env, options.overrides)
+    jobs: list[AppJob] = []
     for app in apps:
         try:
-            values = layering.values(app)
-            manifests.extend(render_app(run, values))
+            jobs.append(app_job(run, layering.values(app)))
+        except KconfigError as err:
+            errors.capture(err)
+    env_job = None if options.apps else _env_job(run)
+    _prefetch(run, [env_job, *jobs] if env_job else jobs)
+    if env_job:
+        manifests.extend(_env_manifests(run, env_job))
+    for job in jobs:
+        try:
+            manifests.extend(render_app(run, job))
         except KconfigError as err:
             errors.capture(err)
     errors.raise_if_errors()
@@ -124,14 +135,41 @@ def render_environment(
     return ordered(manifests)
 
 
-def _env_manifests(run: _Run) -> list[Manifest]:
+@dataclass(frozen=True, slots=True)
+class AppJob:
+    """What one app renders, decided before any template runs: its values, the context every
+    template gets (one object, shared), and each template with the backend that renders it."""
+
+    values: Values | None  # None for the environment-wide templates
+    context: dict[str, Any]
+    templates: tuple[tuple[Template, str], ...]
+
+
+def _prefetch(run: _Run, jobs: Sequence[AppJob]) -> None:
+    """Give each backend all its (template, context) pairs at once: Jsonnet renders them in
+    one VM (its start-up cost dwarfs a template's), Jinja2 ignores the hint."""
+    requests: dict[str, list[tuple[Template, Mapping[str, Any]]]] = {}
+    for job in jobs:
+        for template, backend_name in job.templates:
+            requests.setdefault(backend_name, []).append((template, job.context))
+    for backend_name, batch in requests.items():
+        try:
+            prefetch(run.backend(backend_name), batch)
+        except KconfigError:
+            continue  # render() meets the same problem and reports it where it belongs
+
+
+def _env_job(run: _Run) -> AppJob:
     ctx = env_only_context(env_context(run.env), _project_ctx(run.project))
     backend_name = run.options.backend or run.project.config.backend
-    backend = run.backend(backend_name)
+    templates = tuple((builtin_template(backend_name, s), backend_name) for s in ENV_TEMPLATES)
+    return AppJob(None, ctx, templates)
+
+
+def _env_manifests(run: _Run, job: AppJob) -> list[Manifest]:
     out: list[Manifest] = []
-    for stem in ENV_TEMPLATES:
-        template = builtin_template(backend_name, stem)
-        for body in backend.render(template, ctx):
+    for template, backend_name in job.templates:
+        for body in run.backend(backend_name).render(template, job.context):
             out.append(_finish(body, run.env, ENV_APP, SourcePos(template.name), {}))
     return out
 
@@ -159,22 +197,58 @@ def custom_templates(project: Project, app: str, components: Iterable[str]) -> l
     return found
 
 
-def render_app(run: _Run, values: Values) -> list[Manifest]:
-    """The manifests of one app: built-ins, replaced or added to by custom templates."""
+def _template_values(data: dict[str, Any]) -> dict[str, Any]:
+    """The values templates see. An autoscaled app (``hpa:`` set) leaves its replica count
+    to the HorizontalPodAutoscaler: a ``spec.replicas`` in the workload would reset the
+    scale on every sync, so the plan and the templates get no ``replicas``."""
+    if data.get("hpa") and "replicas" in data:
+        return {k: v for k, v in data.items() if k != "replicas"}
+    return data
+
+
+def app_job(run: _Run, values: Values) -> AppJob:
+    """The context and the templates of one app (built-ins first, then custom templates)."""
     data = values.data
     backend_name = run.options.backend or data.get("backend") or run.project.config.backend
-    ctx = app_context(values.app, data, env_context(run.env), _project_ctx(run.project))
-    labels = ctx["labels"]
+    ctx = app_context(values.app, _template_values(data), env_context(run.env),
+                      _project_ctx(run.project), located=values)
+    templates = [(builtin_template(backend_name, s), backend_name) for s in APP_TEMPLATES]
+    templates += [
+        (t, t.backend)
+        for t in custom_templates(run.project, values.app, data.get("components") or [])
+    ]
+    return AppJob(values, ctx, tuple(templates))
+
+
+def render_app(run: _Run, job: AppJob | Values) -> list[Manifest]:
+    """The manifests of one app: built-ins, replaced or added to by custom templates."""
+    if isinstance(job, Values):
+        job = app_job(run, job)
+    values = job.values
+    assert values is not None, "render_app renders apps, not the environment-wide job"
+    labels = job.context["labels"]
     by_key: dict[tuple[str, str], Manifest] = {}
-    templates = [builtin_template(backend_name, s) for s in APP_TEMPLATES]
-    templates += custom_templates(run.project, values.app, data.get("components") or [])
-    for template in templates:
-        backend = run.backend(backend_name if template.builtin else template.backend)
-        for body in backend.render(template, ctx):
+    errors = Collector()
+    for template, backend_name in job.templates:
+        for body in run.backend(backend_name).render(template, job.context):
             manifest = _finish(body, run.env, values.app, SourcePos(template.name), labels)
+            _check_duplicate(by_key.get(manifest.key), manifest, errors)
             # A custom template replaces the built-in of the same kind and name.
             by_key[manifest.key] = manifest
+    errors.raise_if_errors(RenderError)
     return apply_patches(list(by_key.values()), values.patches)
+
+
+def _check_duplicate(old: Manifest | None, new: Manifest, errors: Collector) -> None:
+    """Replacing a built-in is the point of a custom template; two custom templates (or one
+    template twice) rendering the same kind and name is a mistake: which one would win?"""
+    if old is None or old.origin.path.startswith(BUILTIN_PREFIX):
+        return
+    errors.error(
+        f"{new.title} is rendered twice: by {old.origin.path} and by {new.origin.path} "
+        "(one kind and name per app; a custom template may replace only a built-in)",
+        new.origin, "KC037",
+    )
 
 
 def _finish(

@@ -9,6 +9,7 @@ resolved and confined to the project root, so a symlink cannot lead a read outsi
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,13 @@ from kconfig._yamlio import MarkedList, MarkedMap, ReadLimits, load_mapping
 from kconfig.errors import Collector, LoadError, MergeError, SourcePos, UsageError
 
 if TYPE_CHECKING:
+    from kconfig._diff import EnvDiff
+    from kconfig._edit import EditResult
+    from kconfig._explain import Explanation
+    from kconfig._gitops import BuildResult
     from kconfig._manifests import Manifest
+    from kconfig._promote import PromoteResult
+    from kconfig._validate import Report
     from kconfig._values import Values
 
 PROJECT_FILE = "kconfig.yaml"
@@ -95,16 +102,31 @@ def _str_tuple(doc: MarkedMap, key: str, default: tuple[str, ...] = ()) -> tuple
     return tuple(value)
 
 
+def _limit(raw: Mapping[str, Any], key: str, default: float, integer: bool) -> Any:
+    """One ``limits:`` value: a positive number (an integer where counted), else an error."""
+    value = raw.get(key, default)
+    kind = int if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kind) or not value > 0:
+        what = "a positive integer" if integer else "a positive number of seconds"
+        pos = raw.pos(key) if isinstance(raw, MarkedMap) else None
+        raise LoadError(f"'limits.{key}' must be {what}, not {value!r}", pos)
+    return value
+
+
 def _parse_limits(doc: MarkedMap) -> Limits:
     raw = doc.get("limits") or {}
     if not isinstance(raw, Mapping):
         raise LoadError("'limits' must be a mapping", doc.pos("limits"))
     base = Limits()
+    depth = _limit(raw, "maxDepth", base.max_depth, True)
     return Limits(
-        render_timeout=float(raw.get("renderTimeout", base.render_timeout)),
-        max_depth=int(raw.get("maxDepth", base.max_depth)),
-        jsonnet_max_stack=int(raw.get("jsonnetMaxStack", base.jsonnet_max_stack)),
-        read=ReadLimits(max_nodes=int(raw.get("maxAliasExpansion", base.read.max_nodes))),
+        render_timeout=float(_limit(raw, "renderTimeout", base.render_timeout, False)),
+        max_depth=depth,
+        jsonnet_max_stack=_limit(raw, "jsonnetMaxStack", base.jsonnet_max_stack, True),
+        read=ReadLimits(
+            max_nodes=_limit(raw, "maxAliasExpansion", base.read.max_nodes, True),
+            max_depth=depth,
+        ),
     )
 
 
@@ -144,7 +166,7 @@ def parse_config(doc: MarkedMap) -> ProjectConfig:
         crds=_str_tuple(doc, "crds"),
         gitops=gitops if isinstance(gitops, Mapping) else {},
         limits=_parse_limits(doc),
-        allow_env=tuple(sandbox.get("allowEnv") or ()) if isinstance(sandbox, Mapping) else (),
+        allow_env=_str_tuple(sandbox, "allowEnv") if isinstance(sandbox, MarkedMap) else (),
         doc=doc,
     )
 
@@ -154,24 +176,50 @@ _NOT_INHERITED = ("namespace", "extends", "defaults")
 
 
 class Files:
-    """Reads project files once, confined to the root, with positions."""
+    """Reads project files once, confined to the root, with positions.
+
+    Folder listings and resolved folder paths are cached per instance: at hundreds of apps,
+    ``Path.exists``/``resolve`` per file would cost more than parsing the files.
+    """
 
     def __init__(self, root: Path, limits: ReadLimits | None = None) -> None:
         self.root = root
-        self._real_root = root.resolve()
+        self._real_root = os.path.realpath(root)
         self.limits = limits or ReadLimits()
         self._cache: dict[str, MarkedMap] = {}
+        self._listings: dict[str, frozenset[str]] = {}
+        self._real_dirs: dict[str, str] = {}
 
     def path(self, rel: str) -> Path:
         return self.root / rel
 
+    def _listing(self, folder: str) -> frozenset[str]:
+        names = self._listings.get(folder)
+        if names is None:
+            try:
+                names = frozenset(os.listdir(os.path.join(self.root, folder)))
+            except OSError:
+                names = frozenset()
+            self._listings[folder] = names
+        return names
+
+    def _within(self, real: str) -> bool:
+        return real == self._real_root or real.startswith(self._real_root + os.sep)
+
     def inside(self, rel: str) -> bool:
         """Whether ``rel`` resolves (symlinks followed) to a place inside the root."""
-        real = (self.root / rel).resolve()
-        return real == self._real_root or real.is_relative_to(self._real_root)
+        folder, _, name = rel.rpartition("/")
+        real_dir = self._real_dirs.get(folder)
+        if real_dir is None:
+            real_dir = self._real_dirs[folder] = os.path.realpath(os.path.join(self.root, folder))
+        full = os.path.join(real_dir, name)
+        if os.path.islink(full):
+            full = os.path.realpath(full)
+        return self._within(full)
 
     def exists(self, rel: str) -> bool:
-        return self.path(rel).exists()
+        folder, _, name = rel.rpartition("/")
+        return name in self._listing(folder)
 
     def mapping(self, rel: str) -> MarkedMap:
         cached = self._cache.get(rel)
@@ -179,7 +227,7 @@ class Files:
             return cached
         if not self.inside(rel):
             raise LoadError("refusing to read a file outside the project (symlink?)",
-                            SourcePos(rel))
+                            SourcePos(rel, 1, 1))
         doc = load_mapping(self.path(rel), rel, self.limits)
         self._cache[rel] = doc
         return doc
@@ -251,7 +299,9 @@ class Project:
     def _env_doc(self, name: str, pos: SourcePos | None) -> MarkedMap:
         problem = name_problem(name)
         if problem is not None:
-            raise LoadError(f"environment: {problem}", pos or SourcePos(PROJECT_FILE))
+            if pos is None:  # named on the command line or through the API
+                raise UsageError(f"environment: {problem}")
+            raise LoadError(f"environment: {problem}", pos)
         rel = f"overlays/{name}/env.yaml"
         if not self.files.exists(rel):
             known = ", ".join(self.environments) or "none"
@@ -296,6 +346,9 @@ class Project:
         check_name(namespace, "namespace", own.pos("namespace"))
         apps = merged.get("apps")
         checks = merged.get("checks") or {}
+        if not isinstance(checks, Mapping):
+            raise LoadError("'checks' must be a mapping, e.g. {disable: [KC101]}",
+                            _key_pos(chain, "checks"))
         return Environment(
             name=name,
             namespace=namespace,
@@ -303,10 +356,10 @@ class Project:
             labels=_string_map(merged, own, "labels"),
             annotations=_string_map(merged, own, "annotations"),
             isolation=bool(merged.get("isolation", True)),
-            allow_namespaces=tuple(merged.get("allowNamespaces") or ()),
+            allow_namespaces=_env_strings(merged, chain, "allowNamespaces"),
             apps=tuple(apps) if isinstance(apps, list) else None,
             chain=tuple(n for n, _ in chain),
-            disabled_checks=frozenset(checks.get("disable") or ()),
+            disabled_checks=frozenset(_env_strings(checks, chain, "checks")),
             allow_secrets=bool(merged.get("allowSecrets", False)),
             source=own.source,
             doc=own,
@@ -358,6 +411,111 @@ class Project:
                              where, "KC012")
         errors.raise_if_errors(LoadError)
         return list(env.apps)
+
+    # -- day two: explain, diff, set image, promote (kconfig._explain/_diff/_edit/_promote) --
+    def explain(
+        self, env: str, app: str, path: str | None = None, overrides: Sequence[str] = ()
+    ) -> Explanation:
+        """The effective value of ``app`` in ``env`` at ``path`` (``image.tag``,
+        ``sidecars[name].image``; every value when ``None``) and each layer that set it."""
+        from kconfig._explain import explain
+
+        return explain(self, env, app, path, overrides)
+
+    def diff(
+        self,
+        env_a: str,
+        env_b: str | None = None,
+        apps: Sequence[str] | None = None,
+        *,
+        against: str | Path | None = None,
+    ) -> EnvDiff:
+        """The rendered manifests of ``env_a`` against ``env_b`` (namespaces aside), or the
+        build output folder ``against`` (``-``) against ``env_a`` (``+``)."""
+        from kconfig._diff import diff_against, diff_envs
+
+        if (env_b is None) == (against is None):
+            raise UsageError("diff needs a second environment or a folder (against=), not both")
+        if against is not None:
+            return diff_against(self, env_a, against, apps)
+        assert env_b is not None
+        return diff_envs(self, env_a, env_b, apps)
+
+    def set_image(self, env: str, app: str, tag: str, repository: str | None = None) -> EditResult:
+        """Set ``image.tag`` (and ``image.repository``) in ``overlays/ENV/APP.yaml``,
+        comments and form kept; checked before the file is written."""
+        from kconfig._edit import set_image
+
+        result = set_image(self, env, app, tag, repository)
+        self._reread()
+        return result
+
+    def promote(
+        self,
+        from_env: str,
+        to_env: str,
+        apps: Sequence[str] | None = None,
+        dry_run: bool = False,
+        force: bool = False,
+    ) -> PromoteResult:
+        """Copy ``from_env``'s kconfig.yaml ``promote:`` values into ``to_env``'s overlays."""
+        from kconfig._promote import promote
+
+        result = promote(self, from_env, to_env, apps, dry_run=dry_run, force=force)
+        self._reread()
+        return result
+
+    def _reread(self) -> None:
+        """Forget what was read, so values and renders see files this project edited."""
+        self.files = Files(self.root, self.files.limits)
+        self._envs.clear()
+
+    # -- validation (kconfig._validate) ------------------------------------------------------
+    def validate(self, envs: Sequence[str] | None = None, *, strict: bool = False) -> Report:
+        """Validate the inputs and rendered output of ``envs`` (default: all environments);
+        every problem is collected in the returned report (``report.failed(strict)``)."""
+        from kconfig._validate import Validator
+
+        return Validator(self, strict=strict).run(envs)
+
+    # -- GitOps output (kconfig._gitops, _layout, _writer) ----------------------------------
+    def build(
+        self,
+        envs: Sequence[str] = (),
+        *,
+        out: str | None = None,
+        check: bool = False,
+        commit: bool = False,
+        validate: bool = True,
+    ) -> BuildResult:
+        """Write the GitOps tree of ``envs`` (default: all, pruning removed ones) into
+        ``out`` (default kconfig.yaml ``output``); ``check`` only compares, ``commit``
+        commits each environment to its branch (``gitops.layout: branches``)."""
+        from kconfig._gitops import BuildRequest, build
+
+        return build(self, BuildRequest(tuple(envs), out, check, commit, validate))
+
+
+def _key_pos(chain: Sequence[tuple[str, MarkedMap]], key: str) -> SourcePos:
+    """Where the environment that set ``key`` last (this one, else what it extends) did."""
+    for _, doc in reversed(chain):
+        if key in doc:
+            return doc.pos(key)
+    return SourcePos(chain[-1][1].source, 1, 1)
+
+
+def _env_strings(
+    merged: Mapping[str, Any], chain: Sequence[tuple[str, MarkedMap]], key: str
+) -> tuple[str, ...]:
+    """A list of strings from env.yaml (``checks`` means ``checks.disable``): the wrong type
+    is a located error, never a crash or a string taken apart into characters."""
+    value = merged.get("disable" if key == "checks" else key)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        shown = "'checks.disable'" if key == "checks" else f"'{key}'"
+        raise LoadError(f"{shown} must be a list of strings", _key_pos(chain, key))
+    return tuple(value)
 
 
 def _list_pos(doc: MarkedMap, key: str, index: int, source: str) -> SourcePos:

@@ -23,11 +23,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from kconfig._merge import Merged, Origin, PathKey, merge_layers
 from kconfig._names import check_name
-from kconfig._yamlio import MarkedList, MarkedMap
+from kconfig._yamlio import MarkedList, MarkedMap, parse_yaml
 from kconfig.errors import Collector, LoadError, SourcePos, UsageError, ValidationError
 
 if TYPE_CHECKING:
@@ -104,6 +102,11 @@ _SEGMENT = re.compile(r"([A-Za-z0-9_][-A-Za-z0-9_./]*?)((?:\[[^\[\]]+\])*)(?:\.|
 _INDEX = re.compile(r"\[([^\[\]]+)\]")
 
 
+# As deep as a file may nest values (``ReadLimits.max_depth``): a longer path is an attack on
+# the recursive merge, not a value anyone needs.
+MAX_PATH_PARTS = 100
+
+
 def parse_value_path(text: str) -> list[str | tuple[str]]:
     """``a.b[name].c`` -> ["a", "b", ("name",), "c"]; a 1-tuple selects a named list item."""
     if not text or text.startswith(".") or text.endswith(".") or ".." in text:
@@ -116,8 +119,27 @@ def parse_value_path(text: str) -> list[str | tuple[str]]:
             raise ValueError(f"malformed value path {text!r} at character {pos + 1}")
         parts.append(match.group(1))
         parts.extend((name,) for name in _INDEX.findall(match.group(2)))
+        if len(parts) > MAX_PATH_PARTS:
+            raise ValueError(f"a value path may have at most {MAX_PATH_PARTS} parts")
         pos = match.end()
     return parts
+
+
+def _set_value(raw: str) -> Any:
+    """A ``--set`` value, read by the same bounded reader as files (no alias bombs, no
+    deep nesting, no tags), as plain data."""
+    try:
+        return _plain(parse_yaml(raw, "--set"))
+    except LoadError as err:
+        raise ValueError(err.diagnostics[0].message) from err
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def set_layer(expressions: Sequence[str]) -> Layer:
@@ -129,8 +151,8 @@ def set_layer(expressions: Sequence[str]) -> Layer:
             if not sep:
                 raise ValueError(f"expected PATH=VALUE, got {expr!r}")
             path = parse_value_path(path_text.strip())
-            value = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        except (ValueError, yaml.YAMLError) as err:
+            value = _set_value(raw)
+        except ValueError as err:
             raise UsageError(f"--set {expr!r}: {err}", code="KC021") from err
         _assign(doc, path, value, expr)
     return Layer("--set", _mark_set(doc), "--set")
@@ -274,10 +296,13 @@ class Layering:
         errors.raise_if_errors(LoadError)
         tail = [*env_layers, self.overrides] if self.overrides else env_layers
         head = [_defaults_layer(), base]
-        first = merge_layers([layer.doc for layer in [*head, *tail]])
-        comps = self.components(first.data.get("components"), first.origin(("components",)))
-        layers = [*head, *comps, *tail]
-        merged = merge_layers([layer.doc for layer in layers], SourcePos(DEFAULTS_SOURCE))
+        fallback = SourcePos(DEFAULTS_SOURCE)
+        layers = [*head, *tail]
+        merged = merge_layers([layer.doc for layer in layers], fallback)
+        comps = self.components(merged.data.get("components"), merged.origin(("components",)))
+        if comps:  # components sit between the base and the environments: merge again
+            layers = [*head, *comps, *tail]
+            merged = merge_layers([layer.doc for layer in layers], fallback)
         values = Values(app, self.env.name, merged, layers, patches)
         check_values(values)
         return values

@@ -29,6 +29,13 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+# kubectl (go-yaml v2 into interface{}) keeps a timestamp-looking scalar as its text; a
+# datetime here would not even survive the trip to JSON. Binary data has no place in text
+# manifests.
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_BINARY = "tag:yaml.org,2002:binary"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,17 +141,27 @@ class _Builder:
         if depth > self.limits.max_depth:
             raise self._error(node, f"nesting deeper than {self.limits.max_depth} levels")
         if isinstance(node, yaml.MappingNode):
+            self._plain_tag(node, _MAP)
             return self._mapping(node, depth)
         if isinstance(node, yaml.SequenceNode):
+            self._plain_tag(node, _SEQ)
             seq = MarkedList(self.source, _at(node))
             for item in node.value:
                 seq.mark_append(self.build(item, depth + 1), _at(item))
             return seq
         return self._scalar(node)
 
+    def _plain_tag(self, node: yaml.Node, tag: str) -> None:
+        """Collections are plain mappings and lists: ``!!python/object``, ``!!set``, ``!!omap``
+        and local tags would otherwise be dropped without a word."""
+        if node.tag != tag:
+            raise self._error(node, f"the YAML tag {node.tag!r} is not supported here")
+
     def _scalar(self, node: yaml.Node) -> Any:
-        if node.tag == _STR:
+        if node.tag in (_STR, _TIMESTAMP):
             return node.value
+        if node.tag == _BINARY:
+            raise self._error(node, "binary (!!binary) values are not supported: write text")
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as err:
@@ -213,23 +230,26 @@ def _error_pos(err: yaml.YAMLError, source: str) -> SourcePos:
 
 def read_text(path: Path, source: str, limits: ReadLimits) -> str:
     """File contents as text, refusing non-UTF-8, oversized files and non-files."""
+    whole = SourcePos(source, 1, 1)  # a problem of the file as a whole
     try:
         size = path.stat().st_size
-        if not path.is_file():
-            raise LoadError("not a regular file", SourcePos(source))
+        if not path.is_file():  # a FIFO or a device would block or never end
+            raise LoadError("not a regular file", whole)
         if size > limits.max_bytes:
             raise LoadError(
                 f"file is {size} bytes, over the {limits.max_bytes}-byte limit for inputs",
-                SourcePos(source),
+                whole,
             )
         raw = path.read_bytes()
     except OSError as err:
-        raise LoadError(f"cannot read file: {err.strerror}", SourcePos(source)) from err
+        raise LoadError(f"cannot read file: {err.strerror}", whole) from err
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        col = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        start = raw.rfind(b"\n", 0, err.start) + 1
+        # In characters, as YAML errors count them: what precedes the bad byte is valid.
+        col = len(raw[start : err.start].decode("utf-8")) + 1
         raise LoadError(
             f"file is not valid UTF-8 (byte 0x{raw[err.start]:02x})",
             SourcePos(source, line, col),

@@ -11,9 +11,10 @@ that render nothing (``kconfig --help``, ``envs``) never import jinja2 or the Js
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -67,11 +68,27 @@ class Backend(Protocol):
         ...
 
 
+def prefetch(backend: Backend, requests: Sequence[tuple[Template, Mapping[str, Any]]]) -> None:
+    """Tell ``backend`` every (template, context) it is about to render, so that it may render
+    them in one go (optional ``prefetch`` method; the Jsonnet VM has a start-up cost far
+    above a template's). ``render`` must still be called for each; it then returns the
+    prefetched result for the same template and the same context object."""
+    hook = getattr(backend, "prefetch", None)
+    if hook is not None:
+        hook(requests)
+
+
+@functools.cache
 def builtin_dir(backend: str) -> Path:
-    """The folder of kconfig's built-in templates for ``backend`` (inside the package)."""
+    """The folder of kconfig's built-in templates for ``backend`` (inside the package).
+
+    Cached: a constant of the installed package, and ``importlib.resources`` is slow enough
+    to show at thousands of calls.
+    """
     return Path(str(resources.files("kconfig") / "templates" / backend))
 
 
+@functools.cache
 def builtin_template(backend: str, stem: str) -> Template:
     suffix = ".json.j2" if backend == "jinja" else ".jsonnet"
     path = builtin_dir(backend) / f"{stem}{suffix}"

@@ -1,5 +1,6 @@
 // The app's own NetworkPolicy: admits the listed apps (same namespace) and namespaces on the
-// app's port, when networkPolicy.enabled.
+// app's port, when networkPolicy.enabled. An empty allowFrom renders no rule at all: a rule
+// with `from: []` would admit every source.
 local k = import 'kconfig.libsonnet';
 
 local peer(p) =
@@ -10,15 +11,16 @@ local peer(p) =
 
 function(ctx)
   local np = ctx.values.networkPolicy;
+  local allowFrom = k.get(np, 'allowFrom');
   if k.truthy(np.enabled) then {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: k.metadata(ctx, ctx.name),
     spec: {
-      ingress: [{
-        from: [peer(p) for p in (if k.truthy(k.get(np, 'allowFrom')) then np.allowFrom else [])],
+      ingress: if k.truthy(allowFrom) then [{
+        from: [peer(p) for p in allowFrom],
         ports: [{ port: 'http', protocol: 'TCP' }],
-      }],
+      }] else [],
       podSelector: { matchLabels: ctx.selector },
       policyTypes: ['Ingress'],
     },

@@ -1,0 +1,224 @@
+"""What every hostile-input case asserts, and the helpers to build and check one.
+
+A case is a small broken project (the shared ``cases/_base`` project plus the case's own files,
+symlinks and files *outside* the project), a kconfig command line, the exit code and the
+expected located error line. :func:`check_case` runs it in a subprocess and asserts:
+
+* the exit code (1 invalid input, 2 usage), never 3 (internal error) or a signal;
+* every line of stderr is one diagnostic, ``path:line:col: error: message`` (or
+  ``kconfig: error: ...`` for usage), no traceback, and one line matches the expected regex;
+* stdout is empty (a failed render must never look like an empty manifest stream);
+* nothing was written: the project tree and the folder outside it hold the same bytes, modes
+  and mtimes as before;
+* the answer came within a few seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+CASES = Path(__file__).resolve().parent / "cases"
+BASE = CASES / "_base" / "project"
+
+TIMEOUT = 20.0  # the subprocess is killed after this
+MAX_SECONDS = 10.0  # and must have answered well before
+
+# One diagnostic line: `path:line:col: error: ...`, `path: error: ...` (a file or folder as a
+# whole), or `kconfig: error: ...` (usage, no file). The path never starts with a space.
+DIAGNOSTIC = re.compile(r"^(?:kconfig|[^\s:][^:]*(?::\d+:\d+)?): (?:error|warning): \S.*$")
+
+Setup = Callable[[Path, Path], None]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile input: the files that make it, the command, and what must come out."""
+
+    name: str
+    args: tuple[str, ...]
+    exit: int
+    error: str  # regex matched (re.match) against one stderr line
+    files: Mapping[str, str | bytes] = field(default_factory=dict)
+    remove: tuple[str, ...] = ()
+    symlinks: Mapping[str, str] = field(default_factory=dict)
+    outside: Mapping[str, str | bytes] = field(default_factory=dict)
+    needs: str | None = None  # a kconfig command that must exist (else the case skips)
+    readonly: tuple[str, ...] = ()  # folders made read-only before the run
+    setup: Setup | None = None  # code that builds what files cannot (FIFOs, huge files)
+    about: str = ""
+    base: bool = True
+    source: Path | None = None  # the case folder, for committed cases
+
+
+def load_case(folder: Path) -> Case:
+    """A committed case: ``case.toml`` plus the files under ``project/``."""
+    spec = tomllib.loads((folder / "case.toml").read_text(encoding="utf-8"))
+    files: dict[str, str | bytes] = {}
+    project = folder / "project"
+    if project.is_dir():
+        for path in sorted(project.rglob("*")):
+            if path.is_file():
+                files[path.relative_to(project).as_posix()] = path.read_bytes()
+    return Case(
+        name=folder.name,
+        args=tuple(spec["args"]),
+        exit=int(spec["exit"]),
+        error=spec["error"],
+        files=files,
+        remove=tuple(spec.get("remove", ())),
+        symlinks=dict(spec.get("symlinks", {})),
+        outside=dict(spec.get("outside", {})),
+        needs=spec.get("needs"),
+        readonly=tuple(spec.get("readonly", ())),
+        about=spec.get("about", ""),
+        base=bool(spec.get("base", True)),
+        source=folder,
+    )
+
+
+def committed_cases() -> list[Case]:
+    return [
+        load_case(p) for p in sorted(CASES.iterdir())
+        if not p.name.startswith("_") and (p / "case.toml").is_file()
+    ]
+
+
+def _write(root: Path, files: Mapping[str, str | bytes]) -> None:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+
+
+def _expand(text: str, places: Mapping[str, Path], quote: Callable[[str], str] = str) -> str:
+    for key, value in places.items():
+        text = text.replace("{" + key + "}", quote(str(value)))
+    return text
+
+
+def build(case: Case, tmp: Path) -> tuple[Path, Path]:
+    """Write the case's project and its outside folder under ``tmp``; return both."""
+    root, outside = tmp / "project", tmp / "outside"
+    outside.mkdir(parents=True)
+    if case.base:
+        shutil.copytree(BASE, root)
+    root.mkdir(exist_ok=True)
+    for rel in case.remove:
+        (root / rel).unlink()
+    _write(root, case.files)
+    _write(outside, case.outside)
+    places = {"outside": outside, "project": root}
+    for rel, target in case.symlinks.items():
+        link = root / rel
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if link.is_dir() and not link.is_symlink():
+            shutil.rmtree(link)
+        elif link.exists() or link.is_symlink():
+            link.unlink()
+        link.symlink_to(_expand(target, places))
+    if case.setup is not None:
+        case.setup(root, outside)
+    for rel in case.readonly:
+        folder = Path(_expand(rel, places))
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o555)
+    return root, outside
+
+
+Snapshot = dict[str, tuple[object, ...]]
+
+
+def snapshot(*roots: Path) -> Snapshot:
+    """Every entry under ``roots`` (symlinks not followed): kind, mode, mtime and content."""
+    out: Snapshot = {}
+    for root in roots:
+        for folder, dirs, files in os.walk(root):
+            for name in [*dirs, *files]:
+                path = Path(folder) / name
+                st = path.lstat()
+                if stat.S_ISLNK(st.st_mode):
+                    content: object = os.readlink(path)
+                elif stat.S_ISREG(st.st_mode):
+                    content = path.read_bytes()
+                else:
+                    content = None
+                out[str(path)] = (stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode),
+                                  st.st_mtime_ns, content)
+    return out
+
+
+def _diff(before: Snapshot, after: Snapshot) -> list[str]:
+    changed = [k for k in before if k in after and before[k] != after[k]]
+    return (
+        [f"created {k}" for k in sorted(set(after) - set(before))]
+        + [f"removed {k}" for k in sorted(set(before) - set(after))]
+        + [f"changed {k}" for k in sorted(changed)]
+    )
+
+
+def command_exists(name: str) -> bool:
+    result = run(["--help"] if name == "" else [name, "--help"], cwd=None, timeout=TIMEOUT)
+    return result.returncode == 0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+def run(
+    args: Sequence[str], cwd: Path | None, timeout: float = TIMEOUT,
+    env: Mapping[str, str] | None = None, user: int | None = None,
+) -> Outcome:
+    start = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "kconfig", *args],
+        cwd=cwd, capture_output=True, text=True, errors="replace", timeout=timeout,
+        check=False, env={**os.environ, **(env or {})}, user=user,
+    )
+    return Outcome(done.returncode, done.stdout, done.stderr, time.monotonic() - start)
+
+
+def assert_failed_cleanly(outcome: Outcome, exit_code: int, error: str) -> None:
+    """The answer of a rejected input: right exit code, only diagnostics, the expected one."""
+    err = outcome.stderr
+    assert outcome.returncode == exit_code, f"exit {outcome.returncode}, stderr:\n{err}"
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert outcome.stdout == "", f"stdout must stay empty on failure:\n{outcome.stdout[:500]}"
+    lines = err.splitlines()
+    assert lines, "a failure must say why"
+    for line in lines:
+        assert DIAGNOSTIC.match(line), f"not a one-line located diagnostic: {line!r}"
+    assert any(re.match(error, line) for line in lines), f"no line matches {error!r}:\n{err}"
+    assert outcome.seconds < MAX_SECONDS, f"took {outcome.seconds:.1f} s"
+
+
+def check_case(case: Case, tmp: Path) -> None:
+    """Build ``case`` in ``tmp``, run it, and assert everything the module docstring lists."""
+    if case.needs and not command_exists(case.needs):
+        pytest.skip(f"kconfig {case.needs} not available yet")
+    root, outside = build(case, tmp)
+    places = {"outside": outside, "project": root}
+    args = ["-C", str(root), *(_expand(a, places) for a in case.args)]
+    before = snapshot(root, outside)
+    outcome = run(args, cwd=tmp)
+    assert_failed_cleanly(outcome, case.exit, _expand(case.error, places, re.escape))
+    assert _diff(before, snapshot(root, outside)) == [], "kconfig wrote something"

@@ -1,0 +1,3 @@
+function(ctx) {
+  kind: std.extVar('HOME'),
+}

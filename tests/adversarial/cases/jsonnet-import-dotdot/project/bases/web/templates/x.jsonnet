@@ -1,0 +1,2 @@
+function(ctx)
+  import '../../../../etc/passwd'

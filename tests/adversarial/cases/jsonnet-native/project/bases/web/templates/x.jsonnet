@@ -1,0 +1,3 @@
+function(ctx) {
+  kind: std.native('system')('id'),
+}

@@ -1,0 +1,3 @@
+function(ctx) {
+  kind: importstr 'secret.txt',
+}

@@ -1,0 +1,1 @@
+function(ctx) import 'lib.libsonnet'

@@ -1,0 +1,311 @@
+"""kconfig._gitops: kconfig.yaml gitops settings, Argo CD and Flux objects, branch commits."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import kconfig
+from kconfig._gitops import (
+    ArgoCD,
+    GitOps,
+    commit_branches,
+    gitops_documents,
+    gitops_settings,
+    output_dir,
+    source_commit,
+    validate_argocd,
+)
+from kconfig.errors import LoadError, OutputError, SourcePos, ValidationError
+
+ARGO = (
+    "gitops:\n"
+    "  argocd:\n"
+    "    repoURL: https://git.example.com/shop-deploy.git\n"
+    "    targetRevision: main\n"
+)
+KCONFIG = "project: shop\nenvironments: [qa, prod]\noutput: deploy\n"
+LABELS = {"app.kubernetes.io/managed-by": "kconfig", "app.kubernetes.io/part-of": "shop"}
+AUTOMATED = {"automated": {"prune": True, "selfHeal": True}}
+
+
+def load(
+    make_project: Callable[..., Path], kconfig_yaml: str, files: dict[str, str] | None = None
+) -> kconfig.Project:
+    return kconfig.Project.load(make_project({"kconfig.yaml": kconfig_yaml, **(files or {})}))
+
+
+# -- settings ------------------------------------------------------------------------------
+
+
+def test_settings_defaults(make_project: Callable[..., Path]) -> None:
+    project = load(make_project, KCONFIG)
+    assert gitops_settings(project.config) == GitOps(pos=SourcePos("kconfig.yaml", 1, 1))
+    project = load(make_project, KCONFIG + "gitops: {argocd: {repoURL: https://x}}\n")
+    assert gitops_settings(project.config).argocd == ArgoCD("https://x")
+
+
+@pytest.mark.parametrize(
+    ("gitops", "message"),
+    [
+        (
+            "gitops:\n  layout: trunk\n",
+            "kconfig.yaml:5:11: error: unknown gitops layout 'trunk': use directories or branches",
+        ),
+        (
+            "gitops:\n  argocd: {targetRevision: main}\n",
+            "kconfig.yaml:5:11: error: 'gitops.argocd.repoURL' is required",
+        ),
+        (
+            "gitops:\n  argocd: {repoURL: x, applicationSet: 3}\n",
+            "kconfig.yaml:5:40: error: 'gitops.argocd.applicationSet' must be a bool",
+        ),
+        (
+            "gitops:\n  branchPrefix: [a]\n",
+            "kconfig.yaml:5:17: error: 'gitops.branchPrefix' must be a str",
+        ),
+    ],
+)
+def test_settings_errors_are_located(
+    make_project: Callable[..., Path], gitops: str, message: str
+) -> None:
+    project = load(make_project, KCONFIG + gitops)
+    with pytest.raises(LoadError) as info:
+        gitops_settings(project.config)
+    assert str(info.value) == message
+
+
+# -- Argo CD and Flux objects ----------------------------------------------------------------
+
+
+def test_one_application_per_environment(make_project: Callable[..., Path]) -> None:
+    docs = gitops_documents(load(make_project, KCONFIG + ARGO))
+    assert list(docs) == [
+        "argocd/applications/qa.yaml",
+        "argocd/applications/prod.yaml",
+        "argocd/applicationset/shop.yaml",
+    ]
+    assert docs["argocd/applications/prod.yaml"] == {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {
+            "name": "shop-prod",
+            "namespace": "argocd",
+            "labels": {**LABELS, "kconfig.dev/environment": "prod"},
+        },
+        "spec": {
+            "project": "default",
+            "source": {
+                "repoURL": "https://git.example.com/shop-deploy.git",
+                "targetRevision": "main",
+                "path": "deploy/prod",
+            },
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": "shop-prod"},
+            "syncPolicy": AUTOMATED,
+        },
+    }
+
+
+def test_application_set_with_a_git_directory_generator(make_project: Callable[..., Path]) -> None:
+    docs = gitops_documents(load(make_project, KCONFIG + ARGO))
+    appset = docs["argocd/applicationset/shop.yaml"]
+    assert appset["spec"]["generators"] == [
+        {
+            "git": {
+                "repoURL": "https://git.example.com/shop-deploy.git",
+                "revision": "main",
+                "directories": [
+                    {"path": "deploy/*"},
+                    {"path": "deploy/argocd", "exclude": True},
+                    {"path": "deploy/flux", "exclude": True},
+                ],
+            }
+        }
+    ]
+    template = appset["spec"]["template"]
+    assert template["metadata"]["name"] == "shop-{{.path.basename}}"
+    assert template["spec"]["source"]["path"] == "{{.path.path}}"
+    assert template["spec"]["destination"]["namespace"] == "shop-{{.path.basename}}"
+    assert template["spec"]["syncPolicy"] == AUTOMATED
+    assert appset["spec"]["goTemplate"] is True
+
+
+def test_application_set_maps_custom_namespaces(make_project: Callable[..., Path]) -> None:
+    project = load(
+        make_project,
+        KCONFIG + ARGO,
+        {"overlays/prod/env.yaml": "namespace: shop\ndomain: example.com\n"},
+    )
+    appset = gitops_documents(project)["argocd/applicationset/shop.yaml"]
+    assert appset["spec"]["template"]["spec"]["destination"]["namespace"] == (
+        '{{ get (dict "qa" "shop-qa" "prod" "shop") .path.basename }}'
+    )
+
+
+def test_branch_layout_points_at_the_branches(make_project: Callable[..., Path]) -> None:
+    gitops = ARGO + "  layout: branches\n  branchPrefix: rendered/\n"
+    docs = gitops_documents(load(make_project, KCONFIG + gitops))
+    source = docs["argocd/applications/qa.yaml"]["spec"]["source"]
+    assert source == {
+        "repoURL": "https://git.example.com/shop-deploy.git",
+        "targetRevision": "rendered/qa",
+        "path": ".",
+    }
+    appset = docs["argocd/applicationset/shop.yaml"]["spec"]
+    assert appset["generators"] == [
+        {
+            "list": {
+                "elements": [
+                    {"env": "qa", "namespace": "shop-qa"},
+                    {"env": "prod", "namespace": "shop-prod"},
+                ]
+            }
+        }
+    ]
+    assert appset["template"]["spec"]["source"]["targetRevision"] == "rendered/{{.env}}"
+
+
+def test_application_set_can_be_turned_off_and_flux_added(
+    make_project: Callable[..., Path],
+) -> None:
+    gitops = (
+        ARGO + "    applicationSet: false\n    path: clusters/shop\n"
+        "  flux: {sourceRef: {name: shop-deploy, namespace: flux-system}, interval: 5m}\n"
+    )
+    docs = gitops_documents(load(make_project, KCONFIG + gitops))
+    assert list(docs) == [
+        "argocd/applications/qa.yaml",
+        "argocd/applications/prod.yaml",
+        "flux/qa.yaml",
+        "flux/prod.yaml",
+    ]
+    assert docs["argocd/applications/qa.yaml"]["spec"]["source"]["path"] == "clusters/shop/qa"
+    assert docs["flux/qa.yaml"] == {
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+        "kind": "Kustomization",
+        "metadata": {
+            "name": "shop-qa",
+            "namespace": "flux-system",
+            "labels": {**LABELS, "kconfig.dev/environment": "qa"},
+        },
+        "spec": {
+            "interval": "5m",
+            "path": "./deploy/qa",
+            "prune": True,
+            "sourceRef": {
+                "kind": "GitRepository",
+                "name": "shop-deploy",
+                "namespace": "flux-system",
+            },
+        },
+    }
+
+
+def test_output_outside_the_repository_needs_a_path(make_project: Callable[..., Path]) -> None:
+    project = load(make_project, KCONFIG.replace("deploy", "../deploy") + ARGO)
+    with pytest.raises(OutputError) as info:
+        gitops_documents(project)
+    assert str(info.value) == (
+        "kconfig.yaml:3:9: error: output folder '../deploy' is not inside the repository; set "
+        "gitops.argocd.path (or gitops.flux.path) to its path in the repository"
+    )
+
+
+def test_generated_objects_are_validated_against_the_schemas() -> None:
+    app: dict[str, Any] = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": "a"},
+        "spec": {"project": "default", "source": {"repoURL": "x"}},
+    }
+    with pytest.raises(ValidationError) as info:
+        validate_argocd({"argocd/applications/a.yaml": app}, SourcePos("kconfig.yaml", 4, 3))
+    assert str(info.value) == (
+        "kconfig.yaml:4:3: error: generated argocd/applications/a.yaml: "
+        'spec: "destination" is a required property'
+    )
+    app["spec"]["destination"] = {"server": "https://kubernetes.default.svc"}
+    validate_argocd({"argocd/applications/a.yaml": app}, SourcePos("kconfig.yaml"))
+
+
+# -- branch commits ------------------------------------------------------------------------
+
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT_ENV},
+    ).stdout.strip()
+
+
+@pytest.fixture
+def repo(make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> Path:
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
+    root = make_project({"kconfig.yaml": KCONFIG + "gitops: {layout: branches}\n"})
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "sources")
+    return root
+
+
+def test_source_commit_names_head_and_dirty_inputs(repo: Path) -> None:
+    project = kconfig.Project.load(repo)
+    head = git(repo, "rev-parse", "HEAD")
+    assert source_commit(project) == head
+    (repo / "notes.txt").write_text("not an input\n")
+    assert source_commit(project) == head
+    (repo / "overlays" / "qa" / "web.yaml").write_text("replicas: 3\n")
+    assert source_commit(project) == f"{head}-dirty"
+
+
+def test_commit_branches_plumbing(repo: Path) -> None:
+    project = kconfig.Project.load(repo)
+    settings = gitops_settings(project.config)
+    out = output_dir(project, None)
+    files = {"qa": {"qa/a.yaml": b"a\n", "qa/sub/b.yaml": b"b\n"}, "prod": {"prod/a.yaml": b"a\n"}}
+    first = commit_branches(project, settings, files, out)
+    assert [(c.env, c.branch, c.previous) for c in first] == [
+        ("qa", "env/qa", None),
+        ("prod", "env/prod", None),
+    ]
+    assert git(repo, "ls-tree", "-r", "--name-only", "env/qa").split() == ["a.yaml", "sub/b.yaml"]
+    assert git(repo, "show", "env/qa:sub/b.yaml") == "b"
+    again = commit_branches(project, settings, files, out)
+    assert [c.commit for c in again] == [None, None]
+    files["prod"] = {"prod/a.yaml": b"changed\n"}
+    third = commit_branches(project, settings, files, out)
+    assert third[0].commit is None
+    assert third[1].previous == first[1].commit
+    assert git(repo, "rev-parse", "env/prod^") == first[1].commit
+    assert git(repo, "branch", "--show-current") == "main"
+
+
+def test_commit_refuses_a_checked_out_branch(repo: Path) -> None:
+    git(repo, "checkout", "-q", "-b", "env/qa")
+    project = kconfig.Project.load(repo)
+    with pytest.raises(OutputError, match="branch env/qa is checked out"):
+        commit_branches(
+            project,
+            gitops_settings(project.config),
+            {"qa": {"qa/a": b""}},
+            output_dir(project, None),
+        )
