@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -74,14 +74,47 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class Workload:
+    """A manifest that runs pods, with its pod template found once for every check."""
+
+    manifest: Manifest
+    path: PathKey  # of the pod template in the manifest
+    labels: Mapping[str, Any]  # the pod template's labels
+    containers: tuple[tuple[PathKey, Mapping[str, Any]], ...]  # (path, container)
+
+
+@dataclass(frozen=True, slots=True)
 class CheckContext:
-    """What a check may look at: one environment's manifests and a few facts about it."""
+    """What a check may look at: one environment's manifests and a few facts about it.
+
+    The manifests are indexed once (by kind; workloads with their pod templates), so each
+    check touches only the objects it is about: thousands of manifests stay cheap.
+    """
 
     env: str
     namespace: str
     manifests: Sequence[Manifest]
     last_env: bool  # the last environment of the promotion chain
     allow_secrets: bool
+    by_kind: Mapping[str, Sequence[Manifest]] = field(init=False)
+    workloads: Sequence[Workload] = field(init=False)
+
+    def __post_init__(self) -> None:
+        by_kind: dict[str, list[Manifest]] = {}
+        workloads = []
+        for m in self.manifests:
+            kind = m.kind
+            by_kind.setdefault(kind, []).append(m)
+            if kind in TEMPLATE_KINDS or kind in ("CronJob", "Pod"):
+                found = workload(m)
+                if found is not None:
+                    workloads.append(found)
+        object.__setattr__(self, "by_kind", by_kind)  # frozen: set once, here
+        object.__setattr__(self, "workloads", tuple(workloads))
+
+    def of_kind(self, *kinds: str) -> Iterator[Manifest]:
+        for kind in kinds:
+            yield from self.by_kind.get(kind, ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,30 +147,30 @@ def pod_template(manifest: Manifest) -> tuple[PathKey, Mapping[str, Any]] | None
     return (path, template) if isinstance(template, Mapping) else None
 
 
-def containers(manifest: Manifest) -> Iterator[tuple[PathKey, Mapping[str, Any]]]:
-    """(path, container) for every container and init container of a workload."""
+def workload(manifest: Manifest) -> Workload | None:
+    """The manifest as a :class:`Workload`, when it has a pod template."""
     found = pod_template(manifest)
     if found is None:
-        return
+        return None
     path, template = found
-    spec = template.get("spec")
-    if not isinstance(spec, Mapping):
-        return
-    for key in ("initContainers", "containers"):
-        items = spec.get(key)
-        if isinstance(items, list):
-            for i, item in enumerate(items):
-                if isinstance(item, Mapping):
-                    yield (*path, "spec", key, i), item
-
-
-def pod_labels(manifest: Manifest) -> Mapping[str, Any]:
-    found = pod_template(manifest)
-    if found is None:
-        return {}
-    meta = found[1].get("metadata")
+    meta = template.get("metadata")
     labels = meta.get("labels") if isinstance(meta, Mapping) else None
-    return labels if isinstance(labels, Mapping) else {}
+    spec = template.get("spec")
+    items: list[tuple[PathKey, Mapping[str, Any]]] = []
+    for key in ("initContainers", "containers"):
+        listed = spec.get(key) if isinstance(spec, Mapping) else None
+        for i, item in enumerate(listed if isinstance(listed, list) else []):
+            if isinstance(item, Mapping):
+                items.append(((*path, "spec", key, i), item))
+    labels = labels if isinstance(labels, Mapping) else {}
+    return Workload(manifest, path, labels, tuple(items))
+
+
+def containers(ctx: CheckContext) -> Iterator[tuple[Manifest, PathKey, Mapping[str, Any]]]:
+    """(manifest, path, container) for every container and init container of every pod."""
+    for w in ctx.workloads:
+        for path, container in w.containers:
+            yield w.manifest, path, container
 
 
 def container_values(manifest: Manifest, container: Mapping[str, Any]) -> PathKey | None:
@@ -168,11 +201,11 @@ def _ns(manifest: Manifest, ctx: CheckContext) -> str:
 
 # -- KC101 selector labels ---------------------------------------------------------------------
 def check_selector(ctx: CheckContext) -> Iterator[Finding]:
-    for m in ctx.manifests:
+    for w in ctx.workloads:
+        m, labels = w.manifest, w.labels
         selector = _get(m.body, "spec", "selector", "matchLabels")
-        if pod_template(m) is None or not isinstance(selector, Mapping):
+        if not isinstance(selector, Mapping):
             continue
-        labels = pod_labels(m)
         for key, value in selector.items():
             if labels.get(key) == value:
                 continue
@@ -189,15 +222,22 @@ def check_selector(ctx: CheckContext) -> Iterator[Finding]:
 
 # -- KC102 Service selector --------------------------------------------------------------------
 def check_service_selector(ctx: CheckContext) -> Iterator[Finding]:
-    pods = [(_ns(m, ctx), pod_labels(m)) for m in ctx.manifests if pod_template(m)]
-    for m in ctx.manifests:
-        if m.kind != "Service" or _get(m.body, "spec", "type") == "ExternalName":
+    # Pods indexed by one label, so each Service looks at a few workloads, not all of them.
+    pods: dict[tuple[str, str, Any], list[Mapping[str, Any]]] = {}
+    for w in ctx.workloads:
+        ns = _ns(w.manifest, ctx)
+        for key, value in w.labels.items():
+            if isinstance(value, str):
+                pods.setdefault((ns, key, value), []).append(w.labels)
+    for m in ctx.of_kind("Service"):
+        if _get(m.body, "spec", "type") == "ExternalName":
             continue
         selector = _get(m.body, "spec", "selector")
         if not isinstance(selector, Mapping) or not selector:
             continue
-        ns = _ns(m, ctx)
-        if any(n == ns and _subset(selector, labels) for n, labels in pods):
+        key, value = next(iter(selector.items()))
+        candidates = pods.get((_ns(m, ctx), key, value), []) if isinstance(value, str) else []
+        if any(_subset(selector, labels) for labels in candidates):
             continue
         shown = ", ".join(f"{k}={v}" for k, v in selector.items())
         yield Finding(
@@ -227,10 +267,8 @@ def _ingress_backends(m: Manifest) -> Iterator[tuple[PathKey, Mapping[str, Any]]
 
 
 def check_ingress_backends(ctx: CheckContext) -> Iterator[Finding]:
-    services = {(_ns(m, ctx), m.name): m for m in ctx.manifests if m.kind == "Service"}
-    for m in ctx.manifests:
-        if m.kind != "Ingress":
-            continue
+    services = {(_ns(m, ctx), m.name): m for m in ctx.of_kind("Service")}
+    for m in ctx.of_kind("Ingress"):
         for path, backend in _ingress_backends(m):
             name = backend.get("name")
             service = services.get((_ns(m, ctx), str(name)))
@@ -301,19 +339,18 @@ def check_namespace(ctx: CheckContext) -> Iterator[Finding]:
 
 # -- KC106 resource requests -------------------------------------------------------------------
 def check_requests(ctx: CheckContext) -> Iterator[Finding]:
-    for m in ctx.manifests:
-        for path, container in containers(m):
-            if _get(container, "resources", "requests"):
-                continue
-            prefix = container_values(m, container)
-            yield Finding(
-                m,
-                f"container {container.get('name')!r} has no resource requests: the "
-                "scheduler cannot place it sensibly (set resources.requests.cpu and memory)",
-                (*path, "resources"),
-                () if prefix is None else ((*prefix, "resources"),),
-                anchor_base=prefix is not None,
-            )
+    for m, path, container in containers(ctx):
+        if _get(container, "resources", "requests"):
+            continue
+        prefix = container_values(m, container)
+        yield Finding(
+            m,
+            f"container {container.get('name')!r} has no resource requests: the "
+            "scheduler cannot place it sensibly (set resources.requests.cpu and memory)",
+            (*path, "resources"),
+            () if prefix is None else ((*prefix, "resources"),),
+            anchor_base=prefix is not None,
+        )
 
 
 # -- KC107 image tags in the last environment --------------------------------------------------
@@ -340,32 +377,29 @@ def _tag_values(m: Manifest, prefix: PathKey) -> tuple[PathKey, ...]:
 def check_image_tags(ctx: CheckContext) -> Iterator[Finding]:
     if not ctx.last_env:
         return
-    for m in ctx.manifests:
-        for path, container in containers(m):
-            image = container.get("image")
-            if not isinstance(image, str):
-                continue
-            tag = image_tag(image)
-            if tag not in (None, "latest"):
-                continue
-            what = "the `latest` tag" if tag else "no tag (so `latest`)"
-            prefix = container_values(m, container)
-            yield Finding(
-                m,
-                f"container {container.get('name')!r} runs {image} with {what} in "
-                f"{ctx.env}, the last environment of the promotion chain: pin a version",
-                (*path, "image"),
-                () if prefix is None else _tag_values(m, prefix),
-            )
+    for m, path, container in containers(ctx):
+        image = container.get("image")
+        if not isinstance(image, str):
+            continue
+        tag = image_tag(image)
+        if tag not in (None, "latest"):
+            continue
+        what = "the `latest` tag" if tag else "no tag (so `latest`)"
+        prefix = container_values(m, container)
+        yield Finding(
+            m,
+            f"container {container.get('name')!r} runs {image} with {what} in "
+            f"{ctx.env}, the last environment of the promotion chain: pin a version",
+            (*path, "image"),
+            () if prefix is None else _tag_values(m, prefix),
+        )
 
 
 # -- KC108 Secrets -----------------------------------------------------------------------------
 def check_secrets(ctx: CheckContext) -> Iterator[Finding]:
     if ctx.allow_secrets:
         return
-    for m in ctx.manifests:
-        if m.kind != "Secret":
-            continue
+    for m in ctx.of_kind("Secret"):
         for key in ("data", "stringData"):
             if m.body.get(key):
                 yield Finding(
@@ -380,10 +414,10 @@ def check_secrets(ctx: CheckContext) -> Iterator[Finding]:
 
 # -- KC109 replicas and HPA --------------------------------------------------------------------
 def check_hpa_replicas(ctx: CheckContext) -> Iterator[Finding]:
-    by_key = {(_ns(m, ctx), m.kind, m.name): m for m in ctx.manifests}
-    for hpa in ctx.manifests:
-        if hpa.kind != "HorizontalPodAutoscaler":
-            continue
+    by_key = {
+        (_ns(w.manifest, ctx), w.manifest.kind, w.manifest.name): w.manifest for w in ctx.workloads
+    }
+    for hpa in ctx.of_kind("HorizontalPodAutoscaler"):
         ref = _get(hpa.body, "spec", "scaleTargetRef")
         if not isinstance(ref, Mapping):
             continue
@@ -425,10 +459,8 @@ def _analysis_refs(m: Manifest) -> Iterator[tuple[PathKey, Mapping[str, Any]]]:
 
 
 def check_analysis_templates(ctx: CheckContext) -> Iterator[Finding]:
-    rendered = {(_ns(m, ctx), m.name) for m in ctx.manifests if m.kind == "AnalysisTemplate"}
-    for m in ctx.manifests:
-        if m.kind != "Rollout":
-            continue
+    rendered = {(_ns(m, ctx), m.name) for m in ctx.of_kind("AnalysisTemplate")}
+    for m in ctx.of_kind("Rollout"):
         for path, ref in _analysis_refs(m):
             name = ref.get("templateName")
             if (_ns(m, ctx), str(name)) not in rendered:
@@ -448,29 +480,28 @@ SECRET_NAME = re.compile(
 
 
 def check_env_secrets(ctx: CheckContext) -> Iterator[Finding]:
-    for m in ctx.manifests:
-        for path, container in containers(m):
-            env = container.get("env")
-            prefix = container_values(m, container)
-            for i, var in enumerate(env if isinstance(env, list) else []):
-                if not isinstance(var, Mapping) or not var.get("value"):
-                    continue
-                name = str(var.get("name", ""))
-                if not SECRET_NAME.search(name):
-                    continue
-                where: tuple[PathKey, ...] = ()
-                if prefix == ():
-                    where = (("env", name),)
-                elif prefix is not None:
-                    where = ((*prefix, "env"),)
-                yield Finding(
-                    m,
-                    f"env {name} of container {container.get('name')!r} looks like a "
-                    "secret but holds a literal value: use valueFrom.secretKeyRef "
-                    f"({{{name}: {{valueFrom: {{secretKeyRef: {{name: ..., key: ...}}}}}}}})",
-                    (*path, "env", i, "value"),
-                    where,
-                )
+    for m, path, container in containers(ctx):
+        env = container.get("env")
+        prefix = container_values(m, container)
+        for i, var in enumerate(env if isinstance(env, list) else []):
+            if not isinstance(var, Mapping) or not var.get("value"):
+                continue
+            name = str(var.get("name", ""))
+            if not SECRET_NAME.search(name):
+                continue
+            where: tuple[PathKey, ...] = ()
+            if prefix == ():
+                where = (("env", name),)
+            elif prefix is not None:
+                where = ((*prefix, "env"),)
+            yield Finding(
+                m,
+                f"env {name} of container {container.get('name')!r} looks like a "
+                "secret but holds a literal value: use valueFrom.secretKeyRef "
+                f"({{{name}: {{valueFrom: {{secretKeyRef: {{name: ..., key: ...}}}}}}}})",
+                (*path, "env", i, "value"),
+                where,
+            )
 
 
 # -- KC112 names and labels --------------------------------------------------------------------
@@ -496,35 +527,35 @@ def _name_problem(kind: str, name: str) -> str | None:
 
 
 def check_names(ctx: CheckContext) -> Iterator[Finding]:
+    places: list[tuple[Manifest, PathKey, Any]] = []
     for m in ctx.manifests:
         problem = _name_problem(m.kind, m.name)
         if problem:
             yield Finding(m, problem, ("metadata", "name"))
-        places: list[tuple[PathKey, Any]] = [
-            (("metadata", "labels"), _get(m.body, "metadata", "labels"))
-        ]
-        found = pod_template(m)
-        if found and found[0]:
-            places.append(((*found[0], "metadata", "labels"), pod_labels(m)))
-        for path, labels in places:
-            for key, value in labels.items() if isinstance(labels, Mapping) else ():
-                if isinstance(value, str) and len(value) <= 63 and LABEL_VALUE.fullmatch(value):
-                    continue
-                yield Finding(
-                    m,
-                    f"label {key}={value!r} is not a valid label value (at most "
-                    "63 characters: letters, digits, '-', '_', '.')",
-                    (*path, key),
-                    (("labels", key),),
-                )
+        places.append((m, ("metadata", "labels"), _get(m.body, "metadata", "labels")))
+    places.extend(
+        (w.manifest, (*w.path, "metadata", "labels"), w.labels) for w in ctx.workloads if w.path
+    )
+    for m, path, labels in places:
+        for key, value in labels.items() if isinstance(labels, Mapping) else ():
+            if isinstance(value, str) and len(value) <= 63 and LABEL_VALUE.fullmatch(value):
+                continue
+            yield Finding(
+                m,
+                f"label {key}={value!r} is not a valid label value (at most "
+                "63 characters: letters, digits, '-', '_', '.')",
+                (*path, key),
+                (("labels", key),),
+            )
 
 
 # -- KC113 duplicate containers and ports ------------------------------------------------------
 def check_container_names(ctx: CheckContext) -> Iterator[Finding]:
-    for m in ctx.manifests:
+    for w in ctx.workloads:
+        m = w.manifest
         names: set[str] = set()
         ports: set[str] = set()
-        for path, container in containers(m):
+        for path, container in w.containers:
             name = str(container.get("name"))
             if name in names:
                 yield Finding(
@@ -627,9 +658,8 @@ def _quantity_findings(
 
 
 def check_quantities(ctx: CheckContext) -> Iterator[Finding]:
-    for m in ctx.manifests:
-        for path, container in containers(m):
-            yield from _quantity_findings(m, path, container)
+    for m, path, container in containers(ctx):
+        yield from _quantity_findings(m, path, container)
 
 
 CHECKS: tuple[Check, ...] = (

@@ -88,9 +88,23 @@ def open_project(args: argparse.Namespace) -> Project:
     return Project.load(find_root(project_dir(args)))
 
 
+def _utf8_output() -> None:
+    """Manifests are UTF-8 whatever the locale says (``LC_ALL=C``, ``PYTHONIOENCODING``): the
+    same bytes on every machine, never an encoding error. Messages keep the terminal's
+    encoding but cannot fail to print."""
+    for stream, encoding, errors in (
+        (sys.stdout, "utf-8", "strict"),
+        (sys.stderr, None, "backslashreplace"),
+    ):
+        reconfigure = getattr(stream, "reconfigure", None)  # absent on a StringIO
+        if reconfigure is not None:
+            reconfigure(encoding=encoding, errors=errors)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    _utf8_output()
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -116,6 +130,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # stdout at /dev/null so the interpreter's final flush does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as err:  # the system said no (a read-only folder, a full disk): not a bug
+        if debug:
+            raise
+        where = os.fsdecode(err.filename) if err.filename else "kconfig"
+        sys.stderr.write(f"{where}: error: {err.strerror or err}\n")
+        return EXIT_INVALID
     except Exception as err:  # a bug: say so in one line, traceback only with --debug
         if debug:
             raise

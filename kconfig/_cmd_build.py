@@ -242,7 +242,11 @@ def _stdout_held() -> Iterator[None]:
         with contextlib.redirect_stdout(sys.stderr):
             yield
     finally:
-        sys.stderr.flush()
+        # Whatever sits in the buffer of the real stdout object goes to stderr too.
+        for stream in (sys.stdout, sys.__stdout__, sys.stderr):
+            with contextlib.suppress(Exception):
+                if stream is not None:
+                    stream.flush()
         os.dup2(saved, 1)
         os.close(saved)
 

@@ -145,7 +145,23 @@ def _compare(left: _Side, right: _Side) -> tuple[ManifestDiff, ...]:
 
 
 def _rendered(project: Project, env: str, apps: Sequence[str] | None) -> list[dict[str, Any]]:
+    """``env``'s manifests; with ``apps``, those of the ones ``env`` has (maybe none)."""
+    if apps is not None:
+        own = project.apps_of(project.env(env))
+        apps = [app for app in apps if app in own]
+        if not apps:
+            return []
     return [m.body for m in project.render(env, apps=apps)]
+
+
+def _check_apps(project: Project, envs: Sequence[str], apps: Sequence[str] | None) -> None:
+    """An ``--app`` that none of ``envs`` has is a mistake, not an empty diff."""
+    known = {app for env in envs for app in project.apps_of(project.env(env))}
+    unknown = [app for app in apps or () if app not in known]
+    if unknown:
+        raise UsageError(
+            f"--app {', '.join(unknown)}: not an app of {' or '.join(envs)}", code=_CODE
+        )
 
 
 def _side(label: str, bodies: Iterable[Mapping[str, Any]], normal: _Namespace | None) -> _Side:
@@ -161,7 +177,9 @@ def _side(label: str, bodies: Iterable[Mapping[str, Any]], normal: _Namespace | 
 def diff_envs(
     project: Project, env_a: str, env_b: str, apps: Sequence[str] | None = None
 ) -> EnvDiff:
-    """The manifests of ``env_a`` against ``env_b``, namespaces aside."""
+    """The manifests of ``env_a`` against ``env_b``, namespaces aside; ``apps`` narrows (an
+    app only one side has shows as added or removed)."""
+    _check_apps(project, (env_a, env_b), apps)
     left, right = (
         _side(env, _rendered(project, env, apps), _Namespace(project.env(env).namespace))
         for env in (env_a, env_b)
@@ -247,6 +265,7 @@ def diff_against(
 ) -> EnvDiff:
     """The objects in the build output ``folder`` (``-``) against what ``env`` renders now
     (``+``): empty when the folder is up to date."""
+    _check_apps(project, (env,), apps)
     label = str(folder).rstrip("/") or "."
     on_disk = _side(label, read_folder(Path(folder), apps).values(), None)
     rendered = _side(env, _rendered(project, env, apps), None)

@@ -79,7 +79,9 @@ _CODE = "KC062"
 _MAX_HUNKS = 400
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _REPO_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_REPOSITORY = re.compile(rf"(?:[A-Za-z0-9.-]+(?::[0-9]+)?/)?{_REPO_PART}(?:/{_REPO_PART})*")
+# A first component is a registry host only with a dot, a port or as localhost (Docker's rule).
+_REGISTRY = r"(?:localhost|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|[A-Za-z0-9-]+(?=:))(?::[0-9]+)?"
+_REPOSITORY = re.compile(rf"(?:{_REGISTRY}/)?{_REPO_PART}(?:/{_REPO_PART})*")
 
 
 # -- records -------------------------------------------------------------------------------

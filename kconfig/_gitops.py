@@ -257,7 +257,10 @@ def _application_set(t: _Target, argo: ArgoCD) -> dict[str, Any]:
             "goTemplateOptions": ["missingkey=error"],
             "generators": [generator],
             "template": {
-                "metadata": {"name": f"{t.project}-{{{{{key}}}}}", "labels": t.labels},
+                "metadata": {
+                    "name": f"{t.project}-{{{{{key}}}}}",
+                    "labels": {**t.labels, "kconfig.dev/environment": f"{{{{{key}}}}}"},
+                },
                 "spec": {
                     "project": argo.project,
                     "source": {"repoURL": argo.repo_url, "targetRevision": revision, "path": path},
@@ -403,6 +406,8 @@ class BranchCommit:
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
+    """What a build did: per unit (write), per file (check) or per branch (commit)."""
+
     out: OutputDir | None = None
     units: tuple[UnitResult, ...] = ()
     diffs: tuple[FileDiff, ...] = ()
@@ -434,6 +439,7 @@ def build(project: Project, request: BuildRequest) -> BuildResult:
             "the project has no environments (overlays/<env>/env.yaml)", SourcePos("kconfig.yaml")
         )
     out = output_dir(project, request.out)
+    controllers = {} if request.commit else gitops_documents(project, settings)
     rendered = render_all(project, envs, validate=request.validate)
     warnings = rendered.warnings
     if request.commit:
@@ -442,7 +448,7 @@ def build(project: Project, request: BuildRequest) -> BuildResult:
         return BuildResult(out, commits=commits, warnings=warnings)
     plan = plan_output(
         rendered.manifests,
-        gitops_documents(project, settings),
+        controllers,
         project_environments=project.environments,
         every_environment=not request.environments,
     )
@@ -455,6 +461,25 @@ def build(project: Project, request: BuildRequest) -> BuildResult:
 # branch per environment
 
 
+def _run(
+    repo: Path, args: Sequence[str], input: bytes | None, env: Mapping[str, str] | None
+) -> subprocess.CompletedProcess[bytes]:
+    # GIT_OPTIONAL_LOCKS=0: `git status` must not refresh the user's index file.
+    run_env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", **(env or {})}
+    try:
+        return subprocess.run(
+            ["git", "-C", str(repo), *args],
+            input=input,
+            capture_output=True,
+            env=run_env,
+            check=False,
+        )
+    except OSError as err:
+        raise OutputError(
+            f"cannot run git: {err.strerror or err}", SourcePos("kconfig.yaml"), code="KC060"
+        ) from err
+
+
 def _git(
     repo: Path,
     *args: str,
@@ -462,14 +487,8 @@ def _git(
     env: Mapping[str, str] | None = None,
     check: bool = True,
 ) -> str:
-    run_env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", **(env or {})}
-    proc = subprocess.run(
-        ["git", "-C", str(repo), *args],
-        input=input,
-        capture_output=True,
-        env=run_env,
-        check=False,
-    )
+    """git's stdout, stripped ("" when it failed and ``check`` is false)."""
+    proc = _run(repo, args, input, env)
     if check and proc.returncode != 0:
         message = proc.stderr.decode(errors="replace").strip() or f"exit {proc.returncode}"
         raise OutputError(
@@ -541,7 +560,12 @@ def commit_branches(
     busy = _checked_out(repo)
     branches = {env: f"{settings.branch_prefix}{env}" for env in env_files}
     for env, branch in branches.items():
-        _git(repo, "check-ref-format", f"refs/heads/{branch}")
+        if _run(repo, ["check-ref-format", f"refs/heads/{branch}"], None, None).returncode:
+            raise OutputError(
+                f"{branch!r} is not a valid git branch name (gitops.branchPrefix + environment)",
+                settings.pos,
+                code="KC061",
+            )
         if f"refs/heads/{branch}" in busy:
             raise OutputError(
                 f"branch {branch} is checked out; kconfig commits {env} there "

@@ -118,6 +118,8 @@ class _Engine:
         if not (is_named_list(nxt) and (not base or is_named_list(base))):
             replaced: list[Any] = self._replace(merger, path, base, nxt)
             return replaced
+        if not base:
+            self.provenance.pop(here, None)  # no longer an empty-list leaf
         index = {item["name"]: i for i, item in enumerate(base)}
         for j, item in enumerate(nxt):
             i = index.get(item["name"])
@@ -152,7 +154,8 @@ class _Engine:
                 for i, item in enumerate(value)
             ]
         copied = _plain_copy(value)
-        self._record(path, copied, pos)
+        # The history keeps its own copy: the result's lists may still grow by named merges.
+        self._record(path, _plain_copy(copied) if isinstance(copied, list) else copied, pos)
         return copied
 
     def _record(self, path: PathKey, value: Any, pos: SourcePos) -> None:

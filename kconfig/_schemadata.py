@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+if TYPE_CHECKING:
+    from referencing import Registry
 
 __all__ = [
     "SCHEMA_BASE_URI",
@@ -69,6 +69,10 @@ def schema_resources() -> list[tuple[str, dict[str, Any]]]:
 
 def schema_registry() -> Registry[Any]:
     """A ``referencing.Registry`` holding every kconfig schema under its ``$id``."""
+    # Imported here: referencing costs ~40 ms, and the fast path (jsonschema-rs) never needs it.
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
     pairs: list[tuple[str, Resource[Any]]] = [
         (uri, DRAFT202012.create_resource(schema)) for uri, schema in schema_resources()
     ]

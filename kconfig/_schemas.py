@@ -29,7 +29,7 @@ import difflib
 import importlib.util
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -171,20 +171,36 @@ class CrdVersion:
     source: str  # the CRD file, relative to the project root
 
 
-def _strict_node(node: Any) -> Any:
+class _Budget:
+    """Bounds converting one CRD schema: YAML aliases can make a small file a huge tree."""
+
+    def __init__(self, nodes: int = 200_000, depth: int = 200) -> None:
+        self.nodes = nodes
+        self.depth = depth
+
+    def spend(self, depth: int) -> None:
+        self.nodes -= 1
+        if self.nodes < 0 or depth > self.depth:
+            raise SchemaError("the CRD schema is too large or too deeply nested to convert")
+
+
+def _strict_node(node: Any, budget: _Budget, depth: int = 0) -> Any:
     """An openAPIV3Schema node as draft 2020-12, refusing unknown fields like a strict server."""
+    budget.spend(depth)
     if isinstance(node, list):
-        return [_strict_node(item) for item in node]
+        return [_strict_node(item, budget, depth + 1) for item in node]
     if not isinstance(node, Mapping):
         return node
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key in ("format", "x-kubernetes-validations"):
             continue  # int32/date-time are annotations; CEL rules are the server's job
-        if key in ("properties", "patternProperties", "$defs", "definitions"):
-            out[key] = {k: _strict_node(v) for k, v in value.items()}
-        elif isinstance(value, Mapping | list) and not key.startswith("x-"):
-            out[key] = _strict_node(value)
+        if key in ("properties", "patternProperties", "$defs", "definitions") and isinstance(
+            value, Mapping
+        ):
+            out[key] = {k: _strict_node(v, budget, depth + 1) for k, v in value.items()}
+        elif isinstance(value, Mapping | list) and not str(key).startswith("x-"):
+            out[key] = _strict_node(value, budget, depth + 1)
         else:
             out[key] = value
     return _openapi_keywords(out)
@@ -230,7 +246,10 @@ def crd_versions(doc: Any, source: str) -> list[CrdVersion]:
         if not isinstance(schema, Mapping) or not entry.get("name"):
             continue
         api_version = f"{group}/{entry['name']}"
-        strict = _strict_node(schema)
+        try:
+            strict = _strict_node(schema, _Budget())
+        except SchemaError as err:
+            raise SchemaError(f"{source}: {err}") from err
         strict["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         strict["$id"] = f"{CRD_BASE}{group}/{entry['name']}/{kind}"
         out.append(CrdVersion(api_version, kind, strict, source))
@@ -374,8 +393,10 @@ class SchemaStore:
 
     def _from_kubernetes(self, key: tuple[str, str]) -> KindSchema | None:
         api_version, kind = key
+        if not _KIND.fullmatch(kind) or not _API_VERSION.fullmatch(api_version):
+            return None  # not a name kubernetes-validate could have a file for
         path = self.folder / kind_file(api_version, kind)
-        if not kind or "/" in kind or not path.is_file():
+        if not path.is_file():
             return None
         schema = _read_json(path)
         if key not in _gvk(schema):  # e.g. apps.example.com/v1 shares the file name
@@ -402,6 +423,8 @@ class SchemaStore:
         """Every apiVersion some source has a schema of ``kind`` for (for a hint)."""
         found = {av for av, k in self.crds() if k == kind}
         found.update(av for av, k in OWN_SCHEMAS if k == kind)
+        if not _KIND.fullmatch(kind):
+            return sorted(found)
         for path in self.folder.glob(f"{kind.lower()}-*.json"):
             found.update(av for av, k in _gvk(_read_json(path)) if k == kind)
         return sorted(found)
@@ -410,6 +433,7 @@ class SchemaStore:
         """Known kind names close to a misspelt ``kind``."""
         names = {p.name.split("-", 1)[0] for p in self.folder.glob("*-*.json")}
         close = difflib.get_close_matches(kind.lower(), names, n=3, cutoff=0.75)
+        close = [name for name in close if _KIND.fullmatch(name)]
         out: list[str] = []
         for lower in close:
             for path in self.folder.glob(f"{lower}-*.json"):
@@ -473,6 +497,8 @@ class SchemaStore:
         return sorted(props) if isinstance(props, Mapping) else []
 
 
+_KIND = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_API_VERSION = re.compile(r"([a-z0-9][-a-z0-9.]*/)?v[0-9]+((alpha|beta)[0-9]+)?")
 _QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity/oneOf"
 _INT_OR_STR = "io.k8s.apimachinery.pkg.util.intstr.IntOrString/oneOf"
 
@@ -527,14 +553,3 @@ def describe(value: Any) -> str:
     if len(shown) > 60:
         shown = shown[:57] + "..."
     return f"{kind} {shown}"
-
-
-def iter_paths(root: Any, prefix: PathKey = ()) -> Iterator[PathKey]:
-    """Every path in nested data (used by tests and hints)."""
-    yield prefix
-    if isinstance(root, Mapping):
-        for key, value in root.items():
-            yield from iter_paths(value, (*prefix, key))
-    elif isinstance(root, list):
-        for i, value in enumerate(root):
-            yield from iter_paths(value, (*prefix, i))

@@ -431,11 +431,16 @@ class Validator:
         return load
 
     # -- inputs -----------------------------------------------------------------------
-    def input_files(self, env: Environment) -> list[tuple[str, str]]:
-        """(file, role) of every input ``env`` reads; roles name the schema to use."""
+    def input_files(
+        self, env: Environment, apps: Sequence[str] | None = None
+    ) -> list[tuple[str, str]]:
+        """(file, role) of every input ``env`` reads (for ``apps`` only, when given); roles
+        name the schema to use."""
         files = [("kconfig.yaml", "project")]
         files += [(doc.source, "env") for _, doc in self.project.env_docs(env.name)]
         for app in self.project.apps_of(env):
+            if apps and app not in apps:
+                continue
             files.append((f"bases/{app}/app.yaml", "base"))
             for name in env.chain:
                 rel = f"overlays/{name}/{app}.yaml"
@@ -448,10 +453,10 @@ class Validator:
                     files.append((f"components/{entry.name}/values.yaml", "component"))
         return files
 
-    def inputs(self, env: Environment) -> list[Diagnostic]:
+    def inputs(self, env: Environment, apps: Sequence[str] | None = None) -> list[Diagnostic]:
         """Problems of every input file of ``env`` (each file is checked once per run)."""
         try:
-            files = self.input_files(env)
+            files = self.input_files(env, apps)
         except KconfigError as err:
             return list(err.diagnostics)
         out: list[Diagnostic] = []
@@ -477,13 +482,14 @@ class Validator:
         try:
             if fast.is_valid(doc):
                 return []
-        except ValueError:
-            pass  # a YAML 1.1 date or similar: jsonschema reports it as a wrong type
+            failed = True
+        except ValueError:  # a YAML 1.1 date or similar: only jsonschema can judge it
+            failed = False
         report = _InputErrors(doc, source)
         out: list[Diagnostic] = []
         for err in self._rich_validator(schema).iter_errors(doc):
             out.extend(report.diagnostics(err))
-        if not out:  # the two engines disagree (regex dialects): trust the fast one
+        if not out and failed:  # the two engines disagree (regex dialects): trust the fast one
             out = [
                 Diagnostic(
                     f"{source} does not match {schema}",
@@ -588,7 +594,7 @@ class Validator:
             raise
         except KconfigError as err:
             return EnvResult(None, list(err.diagnostics))
-        diags = self.inputs(env) + _unknown_checks(env)
+        diags = self.inputs(env, options.apps) + _unknown_checks(env)
         if options.overrides:
             diags += self.check_overrides(options.overrides)
         if any(d.severity == "error" for d in diags):

@@ -125,6 +125,13 @@ def parse_value_path(text: str) -> list[str | tuple[str]]:
     return parts
 
 
+def _shown(expr: str, width: int = 60) -> str:
+    """``expr`` quoted for a message, cut short: a message stays one readable line."""
+    if len(expr) <= width:
+        return repr(expr)
+    return repr(expr[:width]) + "..."
+
+
 def _set_value(raw: str) -> Any:
     """A ``--set`` value, read by the same bounded reader as files (no alias bombs, no
     deep nesting, no tags), as plain data."""
@@ -149,11 +156,11 @@ def set_layer(expressions: Sequence[str]) -> Layer:
         path_text, sep, raw = expr.partition("=")
         try:
             if not sep:
-                raise ValueError(f"expected PATH=VALUE, got {expr!r}")
+                raise ValueError(f"expected PATH=VALUE, got {_shown(expr)}")
             path = parse_value_path(path_text.strip())
             value = _set_value(raw)
         except ValueError as err:
-            raise UsageError(f"--set {expr!r}: {err}", code="KC021") from err
+            raise UsageError(f"--set {_shown(expr)}: {err}", code="KC021") from err
         _assign(doc, path, value, expr)
     return Layer("--set", _mark_set(doc), "--set")
 
@@ -164,7 +171,7 @@ def _assign(doc: dict[str, Any], path: list[str | tuple[str]], value: Any, expr:
         last = i == len(path) - 1
         if isinstance(part, tuple):
             if not isinstance(node, list):
-                raise UsageError(f"--set {expr!r}: [{part[0]}] must follow a list key",
+                raise UsageError(f"--set {_shown(expr)}: [{part[0]}] must follow a list key",
                                  code="KC021")
             item = next((it for it in node if it.get("name") == part[0]), None)
             if item is None:
@@ -172,7 +179,7 @@ def _assign(doc: dict[str, Any], path: list[str | tuple[str]], value: Any, expr:
                 node.append(item)
             node = item
             if last:
-                raise UsageError(f"--set {expr!r}: a path must end with a key", code="KC021")
+                raise UsageError(f"--set {_shown(expr)}: a path must end with a key", code="KC021")
             continue
         nxt_is_item = not last and isinstance(path[i + 1], tuple)
         if last:

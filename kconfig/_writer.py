@@ -170,8 +170,10 @@ def resolve_output(
             pos,
             code="KC053",
         )
+    # Any repository's .git (the project may sit in a subfolder of its repository).
+    inside_git = ".git" in real.parts and ".git" not in real_root.parts
     for name in SOURCE_DIRS:
-        if real.is_relative_to(real_root / name):
+        if real.is_relative_to(real_root / name) or (name == ".git" and inside_git):
             raise OutputError(
                 f"output folder {value!r} is inside {name}/, which holds the project's sources",
                 pos,
@@ -358,6 +360,31 @@ def _conflicts(
 def apply_plan(out: OutputDir, plan: OutputPlan) -> list[UnitResult]:
     """Write ``plan`` into ``out``, one atomic swap per changed unit; see the module doc."""
     _check_paths(plan)
+    with _os_errors(out, "write"):
+        return _apply(out, plan)
+
+
+@contextlib.contextmanager
+def _os_errors(out: OutputDir, verb: str) -> Iterator[None]:
+    """An operating-system error (permissions, a full disk) as a located OutputError."""
+    try:
+        yield
+    except OSError as err:
+        where = out.label
+        if err.filename is not None:
+            name = Path(os.fsdecode(err.filename))
+            if name.is_absolute() and name.is_relative_to(out.path):
+                where = out.show(name.relative_to(out.path).as_posix()).removesuffix("/.")
+            else:
+                where = str(name)
+        raise OutputError(
+            f"{err.strerror or err} (kconfig cannot {verb} its output here)",
+            SourcePos(where),
+            code="KC050",
+        ) from err
+
+
+def _apply(out: OutputDir, plan: OutputPlan) -> list[UnitResult]:
     out.path.mkdir(parents=True, exist_ok=True)
     with _locked(out.path):
         recover(out.path)
@@ -418,9 +445,23 @@ def _new_folder(out: Path, unit: str) -> str:
 def _build_tree(
     out: Path, unit: str, files: Mapping[str, bytes], index: bytes, state: UnitState
 ) -> str:
-    """The new tree of ``unit`` in a temporary folder of ``out``, on disk; returns its name."""
+    """The new tree of ``unit`` in a temporary folder of ``out``, on disk; returns its name.
+
+    On an error (a full disk, Ctrl-C) the unfinished tree is deleted at once; after a kill
+    the next build's :func:`recover` does it.
+    """
     name = _new_folder(out, unit)
-    tmp = out / name
+    try:
+        _fill_tree(out, unit, out / name, files, index, state)
+    except BaseException:
+        shutil.rmtree(out / name, ignore_errors=True)
+        raise
+    return name
+
+
+def _fill_tree(
+    out: Path, unit: str, tmp: Path, files: Mapping[str, bytes], index: bytes, state: UnitState
+) -> None:
     sync = _Sync(_syncfs())
     made: set[str] = {""}
     for rel, data in files.items():
@@ -435,7 +476,6 @@ def _build_tree(
     if index:
         _write_new(tmp / INDEX, index, sync.each_file)
     _flush(tmp, sync)
-    return name
 
 
 def _ensure_dirs(top: Path, rel: str, made: set[str], sync: _Sync) -> None:
@@ -630,6 +670,11 @@ def check_plan(out: OutputDir, plan: OutputPlan) -> list[FileDiff]:
     Files kconfig did not write are ignored, as is the version in the ownership index.
     """
     _check_paths(plan)
+    with _os_errors(out, "read"):
+        return _check(out, plan)
+
+
+def _check(out: OutputDir, plan: OutputPlan) -> list[FileDiff]:
     diffs: list[FileDiff] = []
     for unit in _scope(out, plan):
         state = read_state(out, unit)

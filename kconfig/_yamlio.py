@@ -31,10 +31,7 @@ _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
-# kubectl (go-yaml v2 into interface{}) keeps a timestamp-looking scalar as its text; a
-# datetime here would not even survive the trip to JSON. Binary data has no place in text
-# manifests.
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+# Binary data has no place in text manifests (and bytes do not survive the trip to JSON).
 _BINARY = "tag:yaml.org,2002:binary"
 
 
@@ -158,7 +155,7 @@ class _Builder:
             raise self._error(node, f"the YAML tag {node.tag!r} is not supported here")
 
     def _scalar(self, node: yaml.Node) -> Any:
-        if node.tag in (_STR, _TIMESTAMP):
+        if node.tag == _STR:
             return node.value
         if node.tag == _BINARY:
             raise self._error(node, "binary (!!binary) values are not supported: write text")

@@ -39,6 +39,10 @@ class SourcePos:
         return f"{self.path}:{self.line}:{self.col or 1}"
 
 
+# Every character str.splitlines() or a terminal takes as a line break or control, escaped.
+_ONE_LINE = {c: repr(chr(c))[1:-1] for c in (*range(0x20), 0x7F, 0x85, 0x2028, 0x2029)}
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One problem: where, how bad, which check (stable code), and what to do about it."""
@@ -49,9 +53,10 @@ class Diagnostic:
     code: str = "KC000"
 
     def format(self) -> str:
-        """The one-line form ``path:line:col: error: message`` the CLI prints."""
+        """The one-line form ``path:line:col: error: message`` the CLI prints. Control
+        characters from the input (a key holding a newline) are escaped: always one line."""
         where = str(self.pos) if self.pos else "kconfig"
-        return f"{where}: {self.severity}: {self.message}"
+        return f"{where}: {self.severity}: {self.message}".translate(_ONE_LINE)
 
     def to_dict(self) -> dict[str, object]:
         pos = self.pos

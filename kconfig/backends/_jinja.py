@@ -26,10 +26,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
-from jinja2.exceptions import SecurityError
 import jinja2.runtime
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
+from kconfig._limits import TimeLimitExceeded, time_limit
 from kconfig.backends import (
     BUILTIN_PREFIX,
     BackendSettings,
@@ -163,8 +164,13 @@ class JinjaBackend:
     def render(self, template: Template, context: Mapping[str, Any]) -> list[dict[str, Any]]:
         try:
             env = self.trusted if template.builtin else self.env
-            compiled = env.get_template(template.name)
-            text = compiled.render(context)
+            with time_limit(self.settings.timeout):
+                text = env.get_template(template.name).render(context)
+        except TimeLimitExceeded as err:
+            raise RenderError(
+                f"template took longer than {err.seconds:g} s to render "
+                "(kconfig.yaml limits.renderTimeout)", _where(err, template), code="KC038",
+            ) from err
         except jinja2.TemplateSyntaxError as err:
             raise RenderError(
                 f"template syntax error: {err.message}",

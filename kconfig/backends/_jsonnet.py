@@ -21,8 +21,9 @@ re-desugars the standard library for each file), far more than evaluating a temp
 So :meth:`JsonnetBackend.prefetch` renders every (template, context) pair of a run in one
 VM: one program that imports each template and applies it to its context by name
 (``t(ctx=...)``, exactly the top-level-argument call). :meth:`render` then hands out the
-prefetched result. When the batch fails, nothing is prefetched and each template is
-evaluated on its own, which locates every error as if there had been no batch.
+prefetched result. A batch that fails is split in halves until the failing requests are
+isolated; render() evaluates those on their own, which locates every error exactly as if
+there had been no batch.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kconfig._limits import TimeLimitExceeded, Watchdog
 from kconfig.backends import (
     BUILTIN_PREFIX,
     BackendSettings,
@@ -50,15 +52,29 @@ _MAX_TRACE = 20
 # (kconfig's own generated imports); no user file can have it as its folder.
 _BATCH_DIR = "<kconfig-batch>/"
 _BATCH_FILE = _BATCH_DIR + "batch.jsonnet"
-# Requests per batch VM: bounds the size of one program's output text.
-_BATCH_SIZE = 2000
+# Requests per batch VM: bounds the size of one program's output text and its run time
+# (~1 ms per request), which limits.renderTimeout bounds too.
+_BATCH_SIZE = 1000
+# Batch VMs a failing prefetch may spend splitting itself to isolate the failing requests.
+_BISECT_BUDGET = 64
 
 # One frame of a runtime trace: "\tpath:L:C-C2\tframe", "\tpath:L:C\t..." or
 # "\tpath:(L1:C1)-(L2:C2)\t...".
-_FRAME = re.compile(r"^\t(?P<path>.+?):(?:\((?P<l2>\d+):(?P<c2>\d+)\)-\(\d+:\d+\)|"
-                    r"(?P<l>\d+):(?P<c>\d+)(?:-\d+)?)(?:\t|$)")
-_STATIC = re.compile(r"^STATIC ERROR: (?P<path>.+?):(?:\((?P<l2>\d+):(?P<c2>\d+)\)-\(\d+:\d+\)|"
-                     r"(?P<l>\d+):(?P<c>\d+)(?:-\d+)?): (?P<msg>.*)$", re.DOTALL)
+_FRAME = re.compile(
+    r"^\t(?P<path>.+?):(?:\((?P<l2>\d+):(?P<c2>\d+)\)-\(\d+:\d+\)|"
+    r"(?P<l>\d+):(?P<c>\d+)(?:-\d+)?)(?:\t|$)"
+)
+_STATIC = re.compile(
+    r"^STATIC ERROR: (?P<path>.+?):(?:\((?P<l2>\d+):(?P<c2>\d+)\)-\(\d+:\d+\)|"
+    r"(?P<l>\d+):(?P<c>\d+)(?:-\d+)?): (?P<msg>.*)$",
+    re.DOTALL,
+)
+
+
+def _absolute(path: Path) -> Path:
+    """``path`` made absolute and normalised, symlinks kept: a relative root like ../estate
+    must be normalised, or every normalised import path would seem to leave it."""
+    return Path(os.path.normpath(path.absolute()))
 
 
 class ImportRefused(Exception):
@@ -84,10 +100,13 @@ class _Importer:
 
     def __init__(self, root: Path, library_dirs: tuple[Path, ...]) -> None:
         lib = builtin_dir("jsonnet")
-        self.project = _Area(root.absolute(), root.resolve(), "")
+        self.project = _Area(_absolute(root), root.resolve(), "")
         self.libraries = tuple(
-            _Area(d.absolute(), d.resolve(), f"{BUILTIN_PREFIX}templates/jsonnet/" if d == lib
-                  else str(d.absolute()) + os.sep)
+            _Area(
+                _absolute(d),
+                d.resolve(),
+                f"{BUILTIN_PREFIX}templates/jsonnet/" if d == lib else str(_absolute(d)) + os.sep,
+            )
             for d in (*library_dirs, lib)
         )
         self._cache: dict[str, bytes] = {}
@@ -104,7 +123,7 @@ class _Importer:
             if found is None:
                 raise ImportRefused("no such template")
             return found
-        if os.path.isabs(rel) or rel.startswith("~"):
+        if Path(rel).is_absolute() or rel.startswith("~"):
             raise ImportRefused(
                 "absolute paths are refused: imports must stay inside the project "
                 "(or name kconfig's library, e.g. 'kconfig.libsonnet')"
@@ -113,8 +132,9 @@ class _Importer:
             found = self._candidate(folder, rel)
             if found is not None:
                 return found
-        raise ImportRefused("no such file in the importing folder, the project root or "
-                            "kconfig's library")
+        raise ImportRefused(
+            "no such file in the importing folder, the project root or kconfig's library"
+        )
 
     def _search(self, importer_dir: str) -> list[Path]:
         first = Path(importer_dir) if importer_dir else self.project.base
@@ -122,7 +142,7 @@ class _Importer:
         return list(dict.fromkeys(folders))
 
     def _candidate(self, folder: Path, rel: str) -> tuple[str, bytes] | None:
-        path = Path(os.path.normpath(folder / rel))
+        path = _absolute(folder / rel)
         area = self._area_of(path)
         if area is None:
             raise ImportRefused("'..' leads outside the project: imports must stay inside it")
@@ -168,6 +188,9 @@ class JsonnetBackend:
 
         self.settings = settings
         self._vm = _jsonnet
+        # The VM is C++ that no signal interrupts: it runs on a worker thread, and a run over
+        # limits.renderTimeout is abandoned (kconfig._limits).
+        self._watchdog = Watchdog(settings.timeout, "kconfig-jsonnet")
         self.importer = _Importer(settings.root, settings.library_dirs)
         # Only what the project file allows; a name that is not set stays undefined, so
         # std.extVar reports it instead of reading an empty string.
@@ -175,6 +198,7 @@ class JsonnetBackend:
             name: os.environ[name] for name in settings.allow_env if name in os.environ
         }
         self._last: tuple[Mapping[str, Any], str] | None = None
+        self._budget = _BISECT_BUDGET
         # (template path, id(context)) -> (context, documents): results of prefetch(); the
         # context is kept so that its id cannot be reused by another object meanwhile.
         self._ready: dict[tuple[str, int], tuple[Mapping[str, Any], list[dict[str, Any]]]] = {}
@@ -191,14 +215,17 @@ class JsonnetBackend:
     def _path(self, template: Template) -> str:
         path = template.path
         if template.builtin:
-            return os.path.normpath(path.absolute())
-        if not path.is_absolute():
-            path = self.settings.root / path
+            return str(_absolute(path))
+        # template.path was built from the project root as given (maybe relative to the
+        # working directory): joining it to the root again would double a relative root.
         real = path.resolve()
         if not real.is_relative_to(self.importer.project.real) or not real.is_file():
-            raise RenderError("template file is not a file inside the project (symlink?)",
-                              SourcePos(template.name), code="KC034")
-        return os.path.normpath(path.absolute())
+            raise RenderError(
+                "template file is not a file inside the project (symlink?)",
+                SourcePos(template.name),
+                code="KC034",
+            )
+        return str(_absolute(path))
 
     def render(self, template: Template, context: Mapping[str, Any]) -> list[dict[str, Any]]:
         path = self._path(template)
@@ -208,10 +235,14 @@ class JsonnetBackend:
         try:
             ctx = self._ctx_json(context)
         except (TypeError, ValueError) as err:
-            raise RenderError(f"values cannot be passed to Jsonnet as JSON: {err}",
-                              SourcePos(template.name, 1, 1), code="KC036") from err
+            raise RenderError(
+                f"values cannot be passed to Jsonnet as JSON: {err}",
+                SourcePos(template.name, 1, 1),
+                code="KC036",
+            ) from err
         try:
-            text: str = self._vm.evaluate_file(
+            text: str = self._watchdog.call(
+                self._vm.evaluate_file,
                 path,
                 tla_codes={"ctx": ctx},
                 ext_vars=self.ext_vars,
@@ -221,14 +252,34 @@ class JsonnetBackend:
             )
         except RuntimeError as err:
             raise self.error(str(err), template) from err
+        except TimeLimitExceeded as err:
+            raise RenderError(
+                f"Jsonnet evaluation took longer than {err.seconds:g} s "
+                "(kconfig.yaml limits.renderTimeout)",
+                SourcePos(template.name, 1, 1),
+                code="KC038",
+            ) from err
         return parse_documents(text, template)
 
     def prefetch(self, requests: Sequence[tuple[Template, Mapping[str, Any]]]) -> None:
         """Render ``requests`` ahead, in as few VMs as possible; see the module docstring."""
+        self._budget = _BISECT_BUDGET
         for start in range(0, len(requests), _BATCH_SIZE):
-            self._prefetch(requests[start:start + _BATCH_SIZE])
+            self._prefetch(requests[start : start + _BATCH_SIZE])
 
     def _prefetch(self, requests: Sequence[tuple[Template, Mapping[str, Any]]]) -> None:
+        # A failing batch is split in halves: what works is still rendered in a few VMs, and
+        # only the failing requests are left to render(), which evaluates each alone (~50 ms
+        # apiece). A timeout is not split: each half could take as long again.
+        if self._batch(requests) is False and len(requests) > 1 and self._budget > 0:
+            self._budget -= 2
+            middle = len(requests) // 2
+            self._prefetch(requests[:middle])
+            self._prefetch(requests[middle:])
+
+    def _batch(self, requests: Sequence[tuple[Template, Mapping[str, Any]]]) -> bool | None:
+        """One VM for ``requests``: True when every result is ready, False when the program
+        failed, None when it cannot run or ran out of time."""
         try:
             paths = [self._path(template) for template, _ in requests]
             contexts: dict[int, tuple[int, Mapping[str, Any]]] = {}
@@ -236,38 +287,51 @@ class JsonnetBackend:
                 contexts.setdefault(id(context), (len(contexts), context))
             ctxs = "[" + ",".join(self._ctx_json(c) for _, c in contexts.values()) + "]"
         except (RenderError, TypeError, ValueError):
-            return  # render() reports it, template by template
+            return False  # render() reports it, template by template
         calls = ",\n".join(
             f"call(import {json.dumps(path)}, ctxs[{contexts[id(ctx)][0]}])"
             for path, (_, ctx) in zip(paths, requests, strict=True)
         )
-        program = ("local call(t, c) = if std.isFunction(t) then t(ctx=c) else t;\n"
-                   f"function(ctxs) [\n{calls}\n]\n")
+        program = (
+            "local call(t, c) = if std.isFunction(t) then t(ctx=c) else t;\n"
+            f"function(ctxs) [\n{calls}\n]\n"
+        )
         try:
-            text = self._vm.evaluate_snippet(
-                _BATCH_FILE, program, tla_codes={"ctxs": ctxs}, ext_vars=self.ext_vars,
-                import_callback=self.importer, max_stack=self.settings.max_stack,
+            text = self._watchdog.call(
+                self._vm.evaluate_snippet,
+                _BATCH_FILE,
+                program,
+                tla_codes={"ctxs": ctxs},
+                ext_vars=self.ext_vars,
+                import_callback=self.importer,
+                max_stack=self.settings.max_stack,
                 max_trace=_MAX_TRACE,
             )
             results = json.loads(text)
             docs = [_as_documents(r, t) for r, (t, _) in zip(results, requests, strict=True)]
+        except TimeLimitExceeded:
+            return None
         except (RuntimeError, ValueError, RenderError):
-            return  # some template fails: render() evaluates each alone to locate it
+            return False  # some template fails: render() evaluates it alone to locate it
         for path, (_, context), found in zip(paths, requests, docs, strict=True):
             self._ready[(path, id(context))] = (context, found)
+        return True
 
     def error(self, text: str, template: Template) -> RenderError:
         """The VM's error text as a RenderError at the template's (or library's) line."""
         static = _STATIC.match(text.strip())
         if static:
             pos = self._pos(static)
-            return RenderError(f"Jsonnet syntax error: {static['msg'].strip()}", pos,
-                               code="KC031")
+            return RenderError(f"Jsonnet syntax error: {static['msg'].strip()}", pos, code="KC031")
         message, _, trace = text.partition("\n")
         message = message.removeprefix("RUNTIME ERROR: ").strip()
         pos, inner = self._frame(trace, template)
         if inner is not None and inner != pos:
             message += f" (in {inner})"
+        elif pos.path != template.name:
+            # Jsonnet is lazy: an error inside a library's object may surface with no frame
+            # of the template that asked for it; name the template then.
+            message += f" (rendering {template.name})"
         return RenderError(_describe(message), pos, code=_code(message))
 
     def _frame(self, trace: str, template: Template) -> tuple[SourcePos, SourcePos | None]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -160,3 +162,23 @@ def test_explain(repo: Path) -> None:
     assert missing.stderr == (
         "kconfig: error: no value image.tg for myapp in qa; did you mean image.tag or image?\n"
     )
+
+
+def test_colour_auto_means_a_terminal_without_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kconfig._cmd_daytwo import use_color
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setattr(sys, "stdout", Terminal())
+    assert use_color("auto")
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not use_color("auto")
+    assert use_color("always")
+    monkeypatch.setenv("NO_COLOR", "")  # no-color.org: an empty value does not count
+    assert use_color("auto")
+    assert not use_color("never")
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    assert not use_color("auto")

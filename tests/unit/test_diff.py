@@ -56,8 +56,16 @@ def test_different_environments(root: Path) -> None:
 
 
 def test_app_narrows(root: Path) -> None:
-    result = kconfig.Project.load(root).diff("qa", "prod", apps=["web"])
+    project = kconfig.Project.load(root)
+    result = project.diff("qa", "prod", apps=["web"])
     assert [(m.kind, m.name) for m in result.manifests] == [("Deployment", "web")]
+    only_qa = project.diff("qa", "prod", apps=["api"])  # prod does not have api
+    assert {(m.lines[0], m.lines[1]) for m in only_qa.manifests} == {
+        ("--- qa/Deployment/api", "+++ /dev/null"),
+        ("--- qa/Service/api", "+++ /dev/null"),
+    }
+    with pytest.raises(kconfig.UsageError, match="--app nope: not an app of qa or prod"):
+        project.diff("qa", "prod", apps=["nope"])
 
 
 def test_colour_only_when_asked(root: Path) -> None:

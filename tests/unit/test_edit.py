@@ -254,6 +254,32 @@ def test_set_image_refuses_an_invalid_tag(tmp_path: Path, tag: str) -> None:
         kconfig.Project.load(root).set_image("qa", "web", tag)
 
 
+@pytest.mark.parametrize(
+    ("repository", "ok"),
+    [
+        ("registry.example.com/shop/web", True),
+        ("localhost:5000/web", True),
+        ("mirror:5000/shop/web", True),
+        ("us-docker.pkg.dev/google-samples/containers/gke/gb-frontend", True),
+        ("shop/web", True),
+        ("UPPER/web", False),
+        ("registry.example.com/Shop/web", False),
+        ("web:1.0", False),
+        ("", False),
+    ],
+)
+def test_set_image_checks_the_repository(tmp_path: Path, repository: str, ok: bool) -> None:
+    root = write_tree(tmp_path, PROJECT)
+    project = kconfig.Project.load(root)
+    if ok:
+        project.set_image("qa", "web", "v2", repository=repository)
+        assert project.values("qa", "web").data["image"]["repository"] == repository
+    else:
+        with pytest.raises(kconfig.UsageError, match="invalid image repository"):
+            project.set_image("qa", "web", "v2", repository=repository)
+        assert (root / "overlays/qa/web.yaml").read_text() == PROJECT["overlays/qa/web.yaml"]
+
+
 def test_an_invalid_result_is_not_written(tmp_path: Path) -> None:
     """The edit is checked by merging the app's values again: an overlay value YAML 1.1
     reads as a boolean fails that check, and the file stays as it was."""

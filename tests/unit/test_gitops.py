@@ -128,7 +128,10 @@ def test_application_set_with_a_git_directory_generator(make_project: Callable[.
         }
     ]
     template = appset["spec"]["template"]
-    assert template["metadata"]["name"] == "shop-{{.path.basename}}"
+    assert template["metadata"] == {
+        "name": "shop-{{.path.basename}}",
+        "labels": {**LABELS, "kconfig.dev/environment": "{{.path.basename}}"},
+    }
     assert template["spec"]["source"]["path"] == "{{.path.path}}"
     assert template["spec"]["destination"]["namespace"] == "shop-{{.path.basename}}"
     assert template["spec"]["syncPolicy"] == AUTOMATED
@@ -309,3 +312,14 @@ def test_commit_refuses_a_checked_out_branch(repo: Path) -> None:
             {"qa": {"qa/a": b""}},
             output_dir(project, None),
         )
+
+
+def test_commit_refuses_an_invalid_branch_name(repo: Path) -> None:
+    project = kconfig.Project.load(repo)
+    settings = GitOps("branches", "env..", pos=SourcePos("kconfig.yaml", 3, 18))
+    with pytest.raises(OutputError) as info:
+        commit_branches(project, settings, {"qa": {"qa/a": b""}}, output_dir(project, None))
+    assert str(info.value) == (
+        "kconfig.yaml:3:18: error: 'env..qa' is not a valid git branch "
+        "name (gitops.branchPrefix + environment)"
+    )

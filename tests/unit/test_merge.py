@@ -214,6 +214,9 @@ def test_provenance_is_complete_and_points_at_the_last_setter(
     lb = parse_yaml(json.dumps(top), "b.yaml")
     merged = merge_layers([la, lb])
     assert _leaves(merged.data) - {()} <= set(merged.provenance) | {()}
+    paths = set(merged.provenance)
+    for path in paths:  # only leaves carry a history: no recorded path is inside another
+        assert not any(other[: len(path)] == path and other != path for other in paths)
     for path, history in merged.provenance.items():
         assert history
         node: Any = merged.data

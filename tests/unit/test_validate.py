@@ -182,3 +182,21 @@ def test_absolute_and_outside_paths(estate: kconfig.Project, tmp_path: Path) -> 
 def test_an_unknown_target_is_a_usage_error(estate: kconfig.Project) -> None:
     with pytest.raises(UsageError, match="'staging' is neither an environment"):
         affected_environments(estate, ["staging"], estate.root)
+
+
+def test_render_of_some_apps_checks_only_their_inputs(tmp_path: Path) -> None:
+    from kconfig._pipeline import RenderOptions
+
+    project = _project(
+        tmp_path,
+        {
+            "bases/api/app.yaml": "image: {repository: r/api, tag: '1'}\nreplica: 2\n",
+        },
+    )
+    manifests, _ = render_validated(project, "qa", RenderOptions(apps=["web"]))
+    assert {m.app for m in manifests} == {"web"}
+    with pytest.raises(ValidationError) as caught:
+        render_validated(project, "qa")
+    assert _lines(caught.value.diagnostics) == [
+        "bases/api/app.yaml:2:1: error: unknown key `replica` (did you mean `replicas`?)"
+    ]

@@ -95,6 +95,10 @@ def test_resolve_output_inside_the_project(root: Path, out: OutputDir) -> None:
             "the project's sources",
         ),
         (".git", "output folder '.git' is inside .git/, which holds the project's sources"),
+        (
+            "../.git/x",
+            "output folder '../.git/x' is inside .git/, which holds the project's sources",
+        ),
         ("kconfig.yaml", "output folder 'kconfig.yaml' is a file, not a folder"),
         ("", "the output folder must not be empty"),
     ],
@@ -341,3 +345,22 @@ def test_index_that_is_not_json_is_a_located_error(out: OutputDir) -> None:
     assert str(info.value).startswith(
         "deploy/qa/.kconfig-owned.json: error: ownership index is not valid JSON"
     )
+
+
+def test_an_os_error_is_a_located_output_error_and_leaves_no_trace(
+    out: OutputDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apply_plan(out, plan(QA))
+    before = tree(out.path)
+
+    def full_disk(path: Path, data: bytes, fsync: bool) -> None:
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(_writer, "_write_new", full_disk)
+    with pytest.raises(OutputError) as info:
+        apply_plan(out, plan({**QA, "qa/web/service-web.yaml": "v2\n"}))
+    (diag,) = info.value.diagnostics
+    assert diag.message == "No space left on device (kconfig cannot write its output here)"
+    assert diag.pos is not None and diag.pos.path.startswith("deploy/.kconfig-tmp-qa-")
+    assert tree(out.path) == before
+    assert sorted(p.name for p in out.path.iterdir()) == ["qa"]

@@ -7,7 +7,7 @@ local target(w) =
   else { apiVersion: 'apps/v1', kind: 'Deployment', name: w.name };
 
 function(ctx)
-  local hpa = ctx.values.hpa;
+  local hpa = k.get(ctx.values, 'hpa');
   if k.truthy(hpa) then [
     {
       apiVersion: 'autoscaling/v2',

@@ -1,0 +1,246 @@
+"""Fuzzing: random overlays and ``--set`` expressions over the reference estate.
+
+Whatever the input, kconfig either renders output that is valid YAML made of Kubernetes
+objects, or raises a :class:`kconfig.KconfigError` whose every diagnostic is one located line.
+Anything else (a ``TypeError`` from deep inside, a traceback, exit 3) is a bug.
+
+In CI the examples are few and derandomized (the same inputs every run). A longer campaign,
+with fresh random inputs each time::
+
+    KCONFIG_FUZZ_EXAMPLES=5000 KCONFIG_FUZZ_RANDOM=1 python -m pytest tests/fuzz -p no:cacheprovider
+
+(see SECURITY.md). A failure prints the smallest input Hypothesis found.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import kconfig
+from tests.adversarial._harness import DIAGNOSTIC
+from tests.conftest import copy_estate
+
+EXAMPLES = int(os.environ.get("KCONFIG_FUZZ_EXAMPLES", "40"))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    derandomize=not os.environ.get("KCONFIG_FUZZ_RANDOM"),
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large,
+    ],
+)
+
+# The app values vocabulary (CONTRACT.md), so that random overlays reach deep into kconfig
+# instead of stopping at "unknown key".
+KEYS = [
+    "image", "replicas", "port", "service", "command", "args", "env", "resources", "probes",
+    "labels", "annotations", "sidecars", "ingress", "networkPolicy", "strategy", "components",
+    "backend", "patches", "envFrom", "secrets",
+]
+NESTED = [
+    "repository", "tag", "type", "port", "enabled", "host", "path", "className", "tls",
+    "requests", "limits", "cpu", "memory", "readiness", "liveness", "allowFrom", "app",
+    "namespace", "canary", "blueGreen", "steps", "setWeight", "pause", "duration", "weight",
+    "header", "active", "blue", "green", "maxSurge", "maxUnavailable", "trafficRouting",
+    "analysis", "successRate", "minimum", "name", "target", "patch", "kind", "spec", "value",
+    "valueFrom", "secretKeyRef", "key", "image", "LOG_LEVEL", "PASSWORD", "apiKey",
+]
+# Strings a YAML 1.1 reader, a template or Kubernetes could trip on.
+AWKWARD = [
+    "", " ", "on", "off", "yes", "no", "y", "n", "~", "null", "true", "1.10", "0644", "1e3",
+    "12:30", ".inf", ".nan", "-", "*", "&a", "!tag", "{{ x }}", "{% raw %}", "${HOME}",
+    "a: b", "- x", "#", "'", '"', "\\", "\n", "\t", "café ☕", "../../etc/passwd", "/etc",
+    "Deployment", "canary", "blueGreen", "ingressCanary", "rolling", "recreate", "nginx",
+    "none", "jinja", "jsonnet", "latest", "hpa", "frontend", "100m", "128Mi", "25%",
+    "x" * 300,
+]
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(AWKWARD),
+    st.text(max_size=12),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.sampled_from(NESTED) | st.text(max_size=6), inner, max_size=4),
+    ),
+    max_leaves=20,
+)
+overlays = st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), values, max_size=6)
+
+# Raw text: sometimes valid YAML, mostly not; exercises the reader's error paths.
+YAML_CHARS = " \n\t:-?[]{},#&*!|>'\"%@`.0123456789abcxyz~é☕\x00\x85\ufeff"
+raw_texts = st.text(alphabet=YAML_CHARS, max_size=80)
+
+PATHS = [
+    "replicas", "image.tag", "image", "env.LOG_LEVEL", "resources.limits.memory",
+    "sidecars[metrics-agent].image", "strategy.type", "ingress.enabled", "labels.team",
+    "service.port", "args", "components", "backend", "probes.readiness.path",
+]
+set_paths = st.one_of(
+    st.sampled_from(PATHS),
+    st.text(alphabet="abc.[]-_=/ 0", max_size=12),
+    st.lists(st.sampled_from(NESTED), min_size=1, max_size=5).map(".".join),
+)
+set_values = st.one_of(st.sampled_from(AWKWARD), st.text(alphabet=YAML_CHARS, max_size=20))
+set_exprs = st.lists(
+    st.one_of(
+        st.builds(lambda p, v: f"{p}={v}", set_paths, set_values),
+        st.text(max_size=10),  # no '=' at all, or garbage
+    ),
+    max_size=3,
+)
+
+
+@pytest.fixture(scope="module")
+def estate(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_estate(tmp_path_factory.mktemp("fuzz") / "estate")
+
+
+@pytest.fixture(scope="module")
+def layout(estate: Path) -> tuple[list[str], list[str]]:
+    project = kconfig.Project.load(estate)
+    return project.environments, project.apps
+
+
+def _render(root: Path, env: str, apps: Sequence[str] | None, sets: Sequence[str]) -> str:
+    """What ``kconfig render`` does: render, validate (when that exists), dump."""
+    project = kconfig.Project.load(root)
+    try:
+        from kconfig._pipeline import RenderOptions
+        from kconfig._validate import render_validated
+    except ImportError:  # validation not there: render only
+        return kconfig.dump_yaml(project.render(env, apps=apps, overrides=sets))
+    options = RenderOptions(apps=apps, overrides=tuple(sets))
+    manifests, _ = render_validated(project, env, options)
+    return kconfig.dump_yaml(manifests)
+
+
+def _assert_outcome(call: Callable[[], str]) -> None:
+    """Valid YAML of Kubernetes objects, or only located one-line KconfigErrors."""
+    try:
+        text = call()
+    except kconfig.KconfigError as err:
+        assert err.diagnostics, "an error with nothing to say"
+        for diag in err.diagnostics:
+            line = diag.format()
+            assert "\n" not in line, f"a diagnostic spans lines: {line!r}"
+            assert DIAGNOSTIC.match(line), line
+            if not isinstance(err, kconfig.UsageError) and diag.pos is None:
+                pytest.fail(f"an input error without a place: {line}")
+        return
+    docs = list(yaml.safe_load_all(text))
+    for doc in docs:
+        assert isinstance(doc, dict) and doc.get("kind") and doc.get("apiVersion"), doc
+
+
+@contextmanager
+def _replace(path: Path, content: str | bytes) -> Iterator[None]:
+    """``path`` holds ``content`` for the block, and its old bytes (or nothing) after."""
+    old = path.read_bytes() if path.exists() else None
+    if isinstance(content, str):
+        content = content.encode("utf-8", "surrogatepass")
+    path.write_bytes(content)
+    try:
+        yield
+    finally:
+        if old is None:
+            path.unlink()
+        else:
+            path.write_bytes(old)
+
+
+def _dump(data: Any) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+@FUZZ
+@given(data=st.data(), overlay=overlays, sets=set_exprs)
+def test_random_overlays_and_sets(
+    data: st.DataObject, overlay: dict[str, Any], sets: list[str], estate: Path,
+    layout: tuple[list[str], list[str]],
+) -> None:
+    envs, apps = layout
+    env = data.draw(st.sampled_from(envs), label="env")
+    app = data.draw(st.sampled_from(apps), label="app")
+    only = data.draw(st.sampled_from([[app], None]), label="apps")
+    target = estate / "overlays" / env / f"{app}.yaml"
+    with _replace(target, _dump(overlay)):
+        _assert_outcome(lambda: _render(estate, env, only, sets))
+
+
+@FUZZ
+@given(data=st.data(), text=raw_texts)
+def test_random_text_in_any_input_file(
+    data: st.DataObject, text: str, estate: Path, layout: tuple[list[str], list[str]]
+) -> None:
+    envs, apps = layout
+    env = data.draw(st.sampled_from(envs), label="env")
+    app = data.draw(st.sampled_from(apps), label="app")
+    rel = data.draw(
+        st.sampled_from([
+            f"overlays/{env}/{app}.yaml", f"overlays/{env}/env.yaml", f"bases/{app}/app.yaml",
+            "kconfig.yaml",
+        ]),
+        label="file",
+    )
+    with _replace(estate / rel, text):
+        _assert_outcome(lambda: _render(estate, env, [app], ()))
+
+
+@FUZZ
+@given(data=st.data(), env_doc=st.dictionaries(
+    st.sampled_from([
+        "extends", "namespace", "domain", "labels", "annotations", "isolation",
+        "allowNamespaces", "apps", "defaults", "checks", "allowSecrets",
+    ]),
+    values, max_size=4,
+))
+def test_random_env_files(
+    data: st.DataObject, env_doc: dict[str, Any], estate: Path,
+    layout: tuple[list[str], list[str]],
+) -> None:
+    envs, _ = layout
+    env = data.draw(st.sampled_from(envs), label="env")
+    with _replace(estate / "overlays" / env / "env.yaml", _dump(env_doc)):
+        _assert_outcome(lambda: _render(estate, env, None, ()))
+
+
+def test_a_few_random_runs_of_the_command(tmp_path: Path) -> None:
+    """The same, end to end: exit 0 with YAML on stdout, or 1/2 with only diagnostics."""
+    root = copy_estate(tmp_path / "estate")
+    project = kconfig.Project.load(root)
+    rng = random.Random(8)
+    for _ in range(4):
+        env, app = rng.choice(project.environments), rng.choice(project.apps)
+        overlay = {rng.choice(KEYS): rng.choice([*AWKWARD, 3, None, [1], {"a": "b"}])}
+        sets = [f"{rng.choice(PATHS)}={rng.choice(AWKWARD)}"]
+        (root / "overlays" / env / f"{app}.yaml").write_text(_dump(overlay), encoding="utf-8")
+        done = subprocess.run(
+            [sys.executable, "-m", "kconfig", "-C", str(root), "render", env,
+             *(a for s in sets for a in ("--set", s))],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+        assert done.returncode in (0, 1, 2), done.stderr
+        assert "Traceback" not in done.stderr
+        for line in done.stderr.splitlines():
+            assert DIAGNOSTIC.match(line), line
+        if done.returncode == 0:
+            assert all(isinstance(d, dict) for d in yaml.safe_load_all(done.stdout))
+        else:
+            assert done.stdout == ""
