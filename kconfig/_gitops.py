@@ -451,6 +451,7 @@ def build(project: Project, request: BuildRequest) -> BuildResult:
         controllers,
         project_environments=project.environments,
         every_environment=not request.environments,
+        owner=project.name,
     )
     if request.check:
         return BuildResult(out, diffs=tuple(check_plan(out, plan)), warnings=warnings)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from kconfig._dump import canonical, dump_one, dump_yaml
 from kconfig._manifests import Manifest
@@ -47,13 +47,14 @@ class OutputPlan:
 
     ``units`` are the top-level folders this build is responsible for: a unit listed here
     with no file in ``files`` is emptied of kconfig's files. ``prune_stale`` (a build of
-    every environment) also empties other folders that hold a kconfig ownership index.
+    every environment) also empties other folders whose ownership index names ``owner``
+    (the project), so projects sharing one output folder never prune each other.
     """
 
     files: Mapping[str, bytes]
     units: tuple[str, ...]
     prune_stale: bool = False
-    labels: Mapping[str, str] = field(default_factory=dict)  # unit -> what it is (messages)
+    owner: str = ""
 
     def unit_files(self, unit: str) -> dict[str, bytes]:
         """The files of ``unit``, by path inside the unit folder."""
@@ -148,6 +149,7 @@ def plan_output(
     *,
     project_environments: Iterable[str] = (),
     every_environment: bool = False,
+    owner: str = "",
 ) -> OutputPlan:
     """The plan of one build: the environments rendered, plus the GitOps controller files.
 
@@ -167,17 +169,11 @@ def plan_output(
             code="KC052",
         )
     files: dict[str, bytes] = {}
-    labels: dict[str, str] = {}
     for env, manifests in environments.items():
         files.update(plan_environment(env, manifests))
-        labels[env] = f"environment {env}"
     files.update(plan_documents(gitops or {}))
-    units = list(environments)
-    for unit in GITOPS_UNITS:
-        if unit not in taken:
-            units.append(unit)
-            labels[unit] = "Argo CD files" if unit == ARGOCD_UNIT else "Flux files"
-    return OutputPlan(files, tuple(units), every_environment, labels)
+    units = [*environments, *(u for u in GITOPS_UNITS if u not in taken)]
+    return OutputPlan(files, tuple(units), every_environment, owner)
 
 
 def _uses_unit(gitops: Mapping[str, object] | None, unit: str) -> bool:

@@ -3,6 +3,11 @@
 Each app is rendered independently and every app's problems are collected, so one run
 reports every broken app at once. Nothing here reads YAML (``_yamlio``/``_project`` do) or
 writes files (``_writer`` does).
+
+Every app's context and templates are decided first (:class:`AppJob`), then each backend is
+told all it will render (``prefetch``: the Jsonnet backend renders a whole run in one VM),
+then the templates are rendered app by app, custom templates replacing built-ins of the same
+kind and name, and the overlay patches applied.
 """
 
 from __future__ import annotations

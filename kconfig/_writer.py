@@ -7,9 +7,9 @@ compares it with what is on disk and writes nothing. Every top-level folder of `
 1. the new tree is written into ``<out>/.kconfig-tmp-<unit>-<random>/`` (same filesystem,
    so renames are atomic): the planned files, then the files of the old folder that
    kconfig did not write (hard links, else copies; a hand-written README survives), then
-   the ownership index ``.kconfig-owned.json`` (generator, version, the sorted files
-   kconfig wrote). Files kconfig wrote before and no longer renders are simply left out:
-   that is the pruning.
+   the ownership index ``.kconfig-owned.json`` (generator, project, version, the sorted
+   files kconfig wrote). Files kconfig wrote before and no longer renders are simply left
+   out: that is the pruning. A folder whose index names another project is refused.
 2. the data reaches the disk: one ``syncfs(2)`` on the new tree's filesystem (one call
    instead of an fsync per file: 8,000 fsyncs cost seconds, and nothing of the new tree is
    visible before the rename below; where ``syncfs`` is missing, every file and folder is
@@ -118,6 +118,7 @@ class UnitState:
     exists: bool = False
     has_index: bool = False
     index: bytes = b""
+    project: str | None = None  # the project the index names
     owned: frozenset[str] = frozenset()
     files: frozenset[str] = frozenset()  # every non-folder entry but the index
     dirs: frozenset[str] = frozenset()
@@ -189,9 +190,9 @@ def resolve_output(
 # reading the current state
 
 
-def index_bytes(files: Iterable[str]) -> bytes:
+def index_bytes(files: Iterable[str], owner: str = "") -> bytes:
     """The ownership index kconfig writes into a unit folder."""
-    doc = {"generator": "kconfig", "version": __version__, "files": sorted(files)}
+    doc = {"generator": "kconfig", "project": owner, "version": __version__, "files": sorted(files)}
     return (json.dumps(doc, indent=2) + "\n").encode()
 
 
@@ -218,7 +219,7 @@ def _walk(top: Path) -> tuple[list[str], list[str], list[str]]:
     return files, dirs, empty
 
 
-def _read_index(out: OutputDir, unit: str, data: bytes) -> frozenset[str]:
+def _read_index(out: OutputDir, unit: str, data: bytes) -> tuple[frozenset[str], str | None]:
     where = SourcePos(out.show(f"{unit}/{INDEX}"))
     try:
         doc = json.loads(data)
@@ -235,7 +236,8 @@ def _read_index(out: OutputDir, unit: str, data: bytes) -> frozenset[str]:
             where,
             code="KC054",
         )
-    return frozenset(files)
+    project = doc.get("project")
+    return frozenset(files), project if isinstance(project, str) else None
 
 
 def read_state(out: OutputDir, unit: str) -> UnitState:
@@ -257,15 +259,18 @@ def read_state(out: OutputDir, unit: str) -> UnitState:
     files, dirs, empty = _walk(top)
     index = b""
     owned: frozenset[str] = frozenset()
+    project = None
     has_index = INDEX in files
     if has_index:
         index = _read_bytes(top / INDEX) or b""
-        owned = _read_index(out, unit, index)
+        owned, project = _read_index(out, unit, index)
         files.remove(INDEX)
-    return UnitState(True, has_index, index, owned, frozenset(files), frozenset(dirs), tuple(empty))
+    return UnitState(
+        True, has_index, index, project, owned, frozenset(files), frozenset(dirs), tuple(empty)
+    )
 
 
-def _read_bytes(path: Path, size: int | None = None) -> bytes | None:
+def _read_bytes(path: str | Path, size: int | None = None) -> bytes | None:
     """A regular file's bytes (``None`` when absent, a link, a folder, or not ``size`` long)."""
     try:
         fd = os.open(path, os.O_RDONLY | _O_NOFOLLOW | _O_CLOEXEC)
@@ -289,16 +294,42 @@ def _scope(out: OutputDir, plan: OutputPlan) -> list[str]:
     if plan.prune_stale and out.path.is_dir():
         known = set(units)
         with os.scandir(out.path) as entries:
-            stale = sorted(
+            found = sorted(
                 e.name
                 for e in entries
                 if e.name not in known
                 and not e.name.startswith(".")
                 and e.is_dir(follow_symlinks=False)
-                and (Path(e.path) / INDEX).is_file()
             )
-        units.extend(stale)
+        units.extend(name for name in found if _owner(out.path / name / INDEX) == plan.owner)
     return units
+
+
+def _owner(index: Path) -> str | None:
+    """The project an ownership index names (None: no readable index)."""
+    data = _read_bytes(index)
+    try:
+        doc = json.loads(data) if data is not None else None
+    except ValueError:
+        return None
+    project = doc.get("project", "") if isinstance(doc, dict) else None
+    return project if isinstance(project, str) else None
+
+
+def _states(out: OutputDir, plan: OutputPlan, units: Sequence[str]) -> dict[str, UnitState]:
+    """The state of every unit; a folder another project owns is an error."""
+    states = {unit: read_state(out, unit) for unit in units}
+    errors = Collector()
+    for unit, state in states.items():
+        if state.has_index and (state.project or "") != plan.owner:
+            errors.error(
+                f"this folder belongs to kconfig project {state.project!r}, not "
+                f"{plan.owner!r}; give each project its own output folder",
+                SourcePos(out.show(f"{unit}/{INDEX}")),
+                "KC058",
+            )
+    errors.raise_if_errors(OutputError)
+    return states
 
 
 def _check_paths(plan: OutputPlan) -> None:
@@ -389,12 +420,15 @@ def _apply(out: OutputDir, plan: OutputPlan) -> list[UnitResult]:
     with _locked(out.path):
         recover(out.path)
         units = _scope(out, plan)
-        states = {unit: read_state(out, unit) for unit in units}
+        states = _states(out, plan, units)
         errors = Collector()
         for unit in units:
             _conflicts(out, unit, plan.unit_files(unit), states[unit], errors)
         errors.raise_if_errors(OutputError)  # before any folder changes
-        return [_apply_unit(out, unit, plan.unit_files(unit), states[unit]) for unit in units]
+        return [
+            _apply_unit(out, unit, plan.unit_files(unit), states[unit], plan.owner)
+            for unit in units
+        ]
 
 
 def _changed(top: Path, files: Mapping[str, bytes], state: UnitState) -> tuple[str, ...]:
@@ -402,12 +436,12 @@ def _changed(top: Path, files: Mapping[str, bytes], state: UnitState) -> tuple[s
     return tuple(
         rel
         for rel, data in files.items()
-        if rel not in state.owned or _read_bytes(top / rel, len(data)) != data
+        if rel not in state.owned or _read_bytes(f"{top}/{rel}", len(data)) != data
     )
 
 
 def _apply_unit(
-    out: OutputDir, unit: str, files: Mapping[str, bytes], state: UnitState
+    out: OutputDir, unit: str, files: Mapping[str, bytes], state: UnitState, owner: str
 ) -> UnitResult:
     top = out.path / unit
     pruned = tuple(sorted(state.owned.intersection(state.files) - files.keys()))
@@ -417,7 +451,7 @@ def _apply_unit(
         if not state.foreign and not state.empty_dirs:
             _remove(out.path, unit)
             return UnitResult(unit, "removed", 0, (), pruned)
-    index = index_bytes(files) if files else b""
+    index = index_bytes(files, owner) if files else b""
     written = _changed(top, files, state)
     if files and not written and not pruned and state.index == index:
         return UnitResult(unit, "unchanged", len(files))
@@ -464,30 +498,33 @@ def _fill_tree(
 ) -> None:
     sync = _Sync(_syncfs())
     made: set[str] = {""}
+    # The hot loop of a build (thousands of files): plain strings, a pathlib object per file
+    # costs as much as the write itself.
+    top = str(tmp)
     for rel, data in files.items():
-        _ensure_dirs(tmp, rel.rpartition("/")[0], made, sync)
-        _write_new(tmp / rel, data, sync.each_file)
+        _ensure_dirs(top, rel.rpartition("/")[0], made, sync)
+        _write_new(f"{top}/{rel}", data, sync.each_file)
     old = out / unit
     for rel in state.foreign:
-        _ensure_dirs(tmp, rel.rpartition("/")[0], made, sync)
+        _ensure_dirs(top, rel.rpartition("/")[0], made, sync)
         _carry(old / rel, tmp / rel)
     for rel in state.empty_dirs:
-        _ensure_dirs(tmp, rel, made, sync)
+        _ensure_dirs(top, rel, made, sync)
     if index:
-        _write_new(tmp / INDEX, index, sync.each_file)
+        _write_new(f"{top}/{INDEX}", index, sync.each_file)
     _flush(tmp, sync)
 
 
-def _ensure_dirs(top: Path, rel: str, made: set[str], sync: _Sync) -> None:
+def _ensure_dirs(top: str, rel: str, made: set[str], sync: _Sync) -> None:
     if rel in made:
         return
     _ensure_dirs(top, rel.rpartition("/")[0], made, sync)
-    (top / rel).mkdir(0o777)
+    os.mkdir(f"{top}/{rel}", 0o777)  # noqa: PTH102 - hot path, see _fill_tree
     made.add(rel)
     sync.dirs.append(rel)
 
 
-def _write_new(path: Path, data: bytes, fsync: bool) -> None:
+def _write_new(path: str, data: bytes, fsync: bool) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC, 0o666)
     try:
         view = memoryview(data)
@@ -676,8 +713,8 @@ def check_plan(out: OutputDir, plan: OutputPlan) -> list[FileDiff]:
 
 def _check(out: OutputDir, plan: OutputPlan) -> list[FileDiff]:
     diffs: list[FileDiff] = []
-    for unit in _scope(out, plan):
-        state = read_state(out, unit)
+    units = _scope(out, plan)
+    for unit, state in _states(out, plan, units).items():
         files = plan.unit_files(unit)
         top = out.path / unit
         for rel, data in files.items():

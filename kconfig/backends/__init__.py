@@ -59,7 +59,9 @@ class BackendSettings:
 
 
 class Backend(Protocol):
-    """One rendering engine. ``render`` returns the manifests the template produced."""
+    """One rendering engine. ``render`` returns the manifests the template produced.
+
+    A backend may also have ``prefetch(requests)``: see :func:`prefetch`."""
 
     name: str
 

@@ -55,8 +55,10 @@ _BATCH_FILE = _BATCH_DIR + "batch.jsonnet"
 # Requests per batch VM: bounds the size of one program's output text and its run time
 # (~1 ms per request), which limits.renderTimeout bounds too.
 _BATCH_SIZE = 1000
-# Batch VMs a failing prefetch may spend splitting itself to isolate the failing requests.
-_BISECT_BUDGET = 64
+# Batch VMs a failing prefetch may spend isolating the failing requests, and the fewest
+# requests worth splitting in two batches rather than evaluating one by one.
+_RETRY_BUDGET = 64
+_MIN_SPLIT = 8
 
 # One frame of a runtime trace: "\tpath:L:C-C2\tframe", "\tpath:L:C\t..." or
 # "\tpath:(L1:C1)-(L2:C2)\t...".
@@ -75,6 +77,9 @@ def _absolute(path: Path) -> Path:
     """``path`` made absolute and normalised, symlinks kept: a relative root like ../estate
     must be normalised, or every normalised import path would seem to leave it."""
     return Path(os.path.normpath(path.absolute()))
+
+
+_Request = tuple[Template, Mapping[str, Any]]
 
 
 class ImportRefused(Exception):
@@ -198,7 +203,7 @@ class JsonnetBackend:
             name: os.environ[name] for name in settings.allow_env if name in os.environ
         }
         self._last: tuple[Mapping[str, Any], str] | None = None
-        self._budget = _BISECT_BUDGET
+        self._budget = _RETRY_BUDGET
         # (template path, id(context)) -> (context, documents): results of prefetch(); the
         # context is kept so that its id cannot be reused by another object meanwhile.
         self._ready: dict[tuple[str, int], tuple[Mapping[str, Any], list[dict[str, Any]]]] = {}
@@ -263,23 +268,35 @@ class JsonnetBackend:
 
     def prefetch(self, requests: Sequence[tuple[Template, Mapping[str, Any]]]) -> None:
         """Render ``requests`` ahead, in as few VMs as possible; see the module docstring."""
-        self._budget = _BISECT_BUDGET
+        self._budget = _RETRY_BUDGET
         for start in range(0, len(requests), _BATCH_SIZE):
             self._prefetch(requests[start : start + _BATCH_SIZE])
 
-    def _prefetch(self, requests: Sequence[tuple[Template, Mapping[str, Any]]]) -> None:
-        # A failing batch is split in halves: what works is still rendered in a few VMs, and
-        # only the failing requests are left to render(), which evaluates each alone (~50 ms
-        # apiece). A timeout is not split: each half could take as long again.
-        if self._batch(requests) is False and len(requests) > 1 and self._budget > 0:
+    def _prefetch(self, requests: Sequence[_Request]) -> None:
+        failed = self._batch(requests)
+        if failed is not None and self._budget > 0:
+            self._isolate(requests, failed)
+
+    def _isolate(self, requests: Sequence[_Request], failed: str) -> None:
+        """After a failed batch, batch again what did not fail. The error names the template
+        that failed (``failed``) when it can: the others are retried together at once. Those
+        left are split in halves while there are enough of them; the rest is left to
+        render(), which evaluates each alone (~50 ms apiece) to report its error."""
+        others = [r for r in requests if r[0].name != failed]
+        if 0 < len(others) < len(requests):
+            self._budget -= 1
+            self._prefetch(others)
+            requests = [r for r in requests if r[0].name == failed]
+        if len(requests) >= _MIN_SPLIT:
             self._budget -= 2
             middle = len(requests) // 2
             self._prefetch(requests[:middle])
             self._prefetch(requests[middle:])
 
-    def _batch(self, requests: Sequence[tuple[Template, Mapping[str, Any]]]) -> bool | None:
-        """One VM for ``requests``: True when every result is ready, False when the program
-        failed, None when it cannot run or ran out of time."""
+    def _batch(self, requests: Sequence[_Request]) -> str | None:
+        """One VM for ``requests``. None when every result is ready (or the batch ran out of
+        time: splitting it could only take longer); else the name of the template that
+        failed, "" when the error does not say."""
         try:
             paths = [self._path(template) for template, _ in requests]
             contexts: dict[int, tuple[int, Mapping[str, Any]]] = {}
@@ -287,7 +304,7 @@ class JsonnetBackend:
                 contexts.setdefault(id(context), (len(contexts), context))
             ctxs = "[" + ",".join(self._ctx_json(c) for _, c in contexts.values()) + "]"
         except (RenderError, TypeError, ValueError):
-            return False  # render() reports it, template by template
+            return ""  # render() reports it, template by template
         calls = ",\n".join(
             f"call(import {json.dumps(path)}, ctxs[{contexts[id(ctx)][0]}])"
             for path, (_, ctx) in zip(paths, requests, strict=True)
@@ -307,15 +324,35 @@ class JsonnetBackend:
                 max_stack=self.settings.max_stack,
                 max_trace=_MAX_TRACE,
             )
-            results = json.loads(text)
-            docs = [_as_documents(r, t) for r, (t, _) in zip(results, requests, strict=True)]
         except TimeLimitExceeded:
             return None
-        except (RuntimeError, ValueError, RenderError):
-            return False  # some template fails: render() evaluates it alone to locate it
+        except RuntimeError as err:
+            return self._failed_template(str(err), {t.name for t, _ in requests})
+        return self._keep(paths, requests, json.loads(text))
+
+    def _keep(
+        self, paths: list[str], requests: Sequence[_Request], results: list[Any]
+    ) -> str | None:
+        """Store the batch's results; the name of a template whose output is no object."""
+        docs = []
+        for result, (template, _) in zip(results, requests, strict=True):
+            try:
+                docs.append(_as_documents(result, template))
+            except RenderError:
+                return template.name
         for path, (_, context), found in zip(paths, requests, docs, strict=True):
             self._ready[(path, id(context))] = (context, found)
-        return True
+        return None
+
+    def _failed_template(self, text: str, names: set[str]) -> str:
+        """The innermost template of ``names`` in the error's trace, else ""."""
+        lines = text.strip().split("\n")
+        static = _STATIC.match(lines[0])
+        found = [static] if static else [_FRAME.match(line) for line in lines[1:]]
+        for match in found:
+            if match is not None and self._pos(match).path in names:
+                return self._pos(match).path
+        return ""
 
     def error(self, text: str, template: Template) -> RenderError:
         """The VM's error text as a RenderError at the template's (or library's) line."""

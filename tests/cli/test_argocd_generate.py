@@ -149,3 +149,21 @@ def test_the_plugin_manifest() -> None:
     assert plugin["spec"]["generate"]["command"] == ["kconfig", "argocd-generate"]
     assert plugin["spec"]["discover"] == {"fileName": "./kconfig.yaml"}
     assert [p["name"] for p in plugin["spec"]["parameters"]["static"]] == ["env"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "version", "warned"),
+    [
+        (None, None, False),
+        ("", None, False),
+        ("v1.30.2", "1.30", False),
+        ("1.31.0+k3s1", "1.31", False),
+        ("v1.29.4-eks-1234", "1.29", False),
+        ("v1.40.1", "1.33", True),
+    ],
+)
+def test_kube_version_parsing(raw: str | None, version: str | None, warned: bool) -> None:
+    from kconfig._cmd_build import kube_version
+
+    got, warning = kube_version(raw, ("1.28", "1.30", "1.33"))
+    assert (got, bool(warning)) == (version, warned)

@@ -81,7 +81,67 @@ values = st.recursive(
     ),
     max_leaves=20,
 )
-overlays = st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), values, max_size=6)
+# Values of the right shape (CONTRACT.md app values) with awkward contents: these get past the
+# input schemas and reach the templates, strategies and output checks.
+words = st.sampled_from(AWKWARD) | st.text(max_size=10)
+names = st.sampled_from(["web", "frontend", "metrics-agent", "x", "a-b", "Web", ""]) | words
+ints = st.integers(-3, 70000) | st.sampled_from([2**31, 2**63, -(2**63)])
+maybe = st.none() | st.just({})
+
+
+def _obj(**fields: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries({}, optional=fields)
+
+
+SHAPED: dict[str, st.SearchStrategy[Any]] = {
+    "image": _obj(repository=words, tag=words, digest=words),
+    "replicas": ints | st.none(),
+    "port": ints,
+    "service": _obj(port=ints, type=st.sampled_from(["ClusterIP", "NodePort", "x"]),
+                    enabled=st.booleans()),
+    "command": st.lists(words, max_size=3),
+    "args": st.lists(words, max_size=3),
+    "env": st.dictionaries(words, words | _obj(valueFrom=_obj(secretKeyRef=_obj(
+        name=names, key=words))), max_size=3),
+    "resources": _obj(requests=_obj(cpu=words, memory=words), limits=_obj(memory=words)),
+    "probes": _obj(readiness=_obj(path=words), liveness=_obj(path=words)),
+    "labels": st.dictionaries(words, words, max_size=3),
+    "annotations": st.dictionaries(words, words, max_size=3),
+    "sidecars": st.lists(_obj(name=names, image=words, args=st.lists(words, max_size=2)),
+                         max_size=2),
+    "ingress": _obj(enabled=st.booleans(), host=words | st.none(), path=words,
+                    className=words, tls=st.none() | st.booleans() | words),
+    "networkPolicy": _obj(enabled=st.booleans(), allowFrom=st.lists(
+        _obj(app=names, namespace=names), max_size=2)),
+    "strategy": _obj(
+        type=st.sampled_from(["rolling", "recreate", "blueGreen", "canary", "ingressCanary",
+                              "ingressBlueGreen"]) | words,
+        rolling=_obj(maxSurge=words | ints, maxUnavailable=words | ints),
+        canary=_obj(steps=st.lists(
+            _obj(setWeight=ints, pause=maybe | _obj(duration=words)), max_size=3),
+            trafficRouting=st.sampled_from(["nginx", "none"]) | words,
+            analysis=_obj(successRate=_obj(prometheusAddress=words,
+                                           minimum=st.floats(-1, 2) | words))),
+        blueGreen=_obj(autoPromotionEnabled=st.booleans(), scaleDownDelaySeconds=ints),
+        ingressCanary=_obj(tag=words, weight=ints, header=words),
+        ingressBlueGreen=_obj(active=st.sampled_from(["blue", "green"]) | words,
+                              blue=_obj(tag=words), green=_obj(tag=words)),
+    ),
+    "components": st.lists(st.sampled_from(["hpa"]) | names, max_size=2),
+    "backend": st.sampled_from(["jinja", "jsonnet"]) | words,
+    "patches": st.lists(_obj(
+        target=_obj(kind=st.sampled_from(["Deployment", "Service", "Ingress"]) | words,
+                    name=names),
+        patch=st.dictionaries(st.sampled_from(NESTED), values, max_size=3)), max_size=2),
+}
+shaped_overlays = st.lists(st.sampled_from(sorted(SHAPED)), max_size=4, unique=True).flatmap(
+    lambda keys: st.fixed_dictionaries({k: SHAPED[k] for k in keys})
+)
+overlays = st.one_of(
+    shaped_overlays,
+    shaped_overlays,
+    st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), values, max_size=6),
+)
 
 # Raw text: sometimes valid YAML, mostly not; exercises the reader's error paths.
 YAML_CHARS = " \n\t:-?[]{},#&*!|>'\"%@`.0123456789abcxyz~é☕\x00\x85\ufeff"
@@ -98,12 +158,18 @@ set_paths = st.one_of(
     st.lists(st.sampled_from(NESTED), min_size=1, max_size=5).map(".".join),
 )
 set_values = st.one_of(st.sampled_from(AWKWARD), st.text(alphabet=YAML_CHARS, max_size=20))
-set_exprs = st.lists(
-    st.one_of(
-        st.builds(lambda p, v: f"{p}={v}", set_paths, set_values),
-        st.text(max_size=10),  # no '=' at all, or garbage
+good_sets = st.builds(lambda p, v: f"{p}={v}", st.sampled_from(PATHS), set_values)
+set_exprs = st.one_of(
+    st.just([]),
+    st.lists(good_sets, max_size=2),
+    st.lists(
+        st.one_of(
+            good_sets,
+            st.builds(lambda p, v: f"{p}={v}", set_paths, set_values),
+            st.text(max_size=10),  # no '=' at all, or garbage
+        ),
+        max_size=3,
     ),
-    max_size=3,
 )
 
 

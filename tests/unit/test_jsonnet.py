@@ -353,7 +353,7 @@ def test_prefetch_renders_a_whole_run_in_one_vm(make_project: MakeProject) -> No
     assert counter.calls == ["snippet", "file"]
 
 
-def test_a_failing_batch_is_split_until_the_failure_is_isolated(
+def test_a_failing_batch_retries_without_the_failing_template(
     make_project: MakeProject,
 ) -> None:
     root = with_template(make_project, "function(ctx) error 'no'\n")
@@ -364,18 +364,47 @@ def test_a_failing_batch_is_split_until_the_failure_is_isolated(
     good = [builtin_template("jsonnet", s) for s in ("service", "deployment", "namespace")]
     bad = Template(TEMPLATE, root / TEMPLATE, "jsonnet")
     prefetch(backend, [(good[0], ctx), (good[1], ctx), (bad, ctx), (good[2], ctx)])
-    # [g0 g1 bad g2] fails -> [g0 g1] ok, [bad g2] fails -> [bad] fails, [g2] ok
-    assert counter.calls == ["snippet"] * 5
-    assert [backend.render(t, ctx)[0]["kind"] for t in good] == [
-        "Service",
-        "Deployment",
-        "Namespace",
-    ]
-    assert counter.calls == ["snippet"] * 5  # all three were ready
+    # The error names x.jsonnet: the three others are batched again, at once.
+    assert counter.calls == ["snippet", "snippet"]
+    kinds = [backend.render(t, ctx)[0]["kind"] for t in good]
+    assert kinds == ["Service", "Deployment", "Namespace"]
+    assert counter.calls == ["snippet", "snippet"]  # all three were ready
     with pytest.raises(RenderError) as info:
         backend.render(bad, ctx)
     assert str(info.value) == f"{TEMPLATE}:1:15: error: Jsonnet error: no"
-    assert counter.calls == ["snippet"] * 5 + ["file"]
+    assert counter.calls == ["snippet", "snippet", "file"]
+
+
+def test_a_template_failing_for_some_apps_is_split_in_halves(make_project: MakeProject) -> None:
+    apps = {
+        f"bases/app{i}/app.yaml": f"image: {{repository: r/app{i}, tag: '1'}}\n" for i in range(10)
+    }
+    root = make_project(
+        {
+            **apps,
+            "bases/web/app.yaml": None,
+            "lib/t.jsonnet": (
+                "function(ctx) if ctx.name == 'app7' then error 'no ' + ctx.name else "
+                "{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: ctx.name}}\n"
+            ),
+        }
+    )
+    backend = JsonnetBackend(BackendSettings(root=root))
+    counter = _CountingVM(backend._vm)
+    backend._vm = counter
+    template = Template("lib/t.jsonnet", root / "lib/t.jsonnet", "jsonnet")
+    requests = [(template, ctx) for ctx in _contexts(root)]
+    prefetch(backend, requests)
+    # 10 fail together -> 5 + 5: one half is ready, the other is left to render()
+    assert counter.calls == ["snippet"] * 3
+    names = []
+    for _, ctx in requests:
+        try:
+            names.append(backend.render(template, ctx)[0]["metadata"]["name"])
+        except RenderError as err:
+            names.append(str(err))
+    assert names[7] == "lib/t.jsonnet:1:42: error: Jsonnet error: no app7"
+    assert counter.calls == ["snippet"] * 3 + ["file"] * 5
 
 
 def test_library_header_documents_the_conventions() -> None:

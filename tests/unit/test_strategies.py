@@ -83,6 +83,9 @@ K8S_FILES = {
     "Ingress": "ingress-networking-v1.json",
     "NetworkPolicy": "networkpolicy-networking-v1.json",
     "Namespace": "namespace-v1.json",
+    "ConfigMap": "configmap-v1.json",
+    "PodDisruptionBudget": "poddisruptionbudget-policy-v1.json",
+    "HorizontalPodAutoscaler": "horizontalpodautoscaler-autoscaling-v2.json",
 }
 
 

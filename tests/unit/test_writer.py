@@ -41,9 +41,13 @@ def out(root: Path) -> OutputDir:
 
 
 def plan(
-    files: dict[str, str], units: tuple[str, ...] = ("qa",), *, full: bool = False
+    files: dict[str, str],
+    units: tuple[str, ...] = ("qa",),
+    *,
+    full: bool = False,
+    owner: str = "shop",
 ) -> OutputPlan:
-    return OutputPlan({p: t.encode() for p, t in files.items()}, units, full)
+    return OutputPlan({p: t.encode() for p, t in files.items()}, units, full, owner)
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -123,10 +127,11 @@ def test_first_build_writes_files_and_the_index(out: OutputDir) -> None:
     index = json.loads(written[f"qa/{INDEX}"])
     assert index == {
         "generator": "kconfig",
+        "project": "shop",
         "version": __version__,
         "files": ["kustomization.yaml", "web/deployment-web.yaml", "web/service-web.yaml"],
     }
-    assert written[f"qa/{INDEX}"] == index_bytes(p.removeprefix("qa/") for p in QA)
+    assert written[f"qa/{INDEX}"] == index_bytes((p.removeprefix("qa/") for p in QA), "shop")
     assert [p.name for p in out.path.iterdir()] == ["qa"]  # no temporary folder left
 
 
@@ -154,7 +159,7 @@ def test_pruning_keeps_files_kconfig_did_not_write(out: OutputDir) -> None:
     assert result.pruned == ("web/deployment-web.yaml",)
     assert set(result.written) == {"web/service-web.yaml", "kustomization.yaml"}
     assert tree(qa) == {
-        INDEX: index_bytes(["web/service-web.yaml", "kustomization.yaml"]),
+        INDEX: index_bytes(["web/service-web.yaml", "kustomization.yaml"], "shop"),
         "README.md": b"hand-written\n",
         "kustomization.yaml": b"resources: [x]\n",
         "link": b"-> README.md",
@@ -280,7 +285,7 @@ def test_fallback_swap_without_rename_exchange(
     (out.path / "qa" / "README.md").write_text("hi\n")
     apply_plan(out, plan({"qa/kustomization.yaml": "x\n"}))
     assert tree(out.path / "qa") == {
-        INDEX: index_bytes(["kustomization.yaml"]),
+        INDEX: index_bytes(["kustomization.yaml"], "shop"),
         "README.md": b"hi\n",
         "kustomization.yaml": b"x\n",
     }
@@ -353,7 +358,7 @@ def test_an_os_error_is_a_located_output_error_and_leaves_no_trace(
     apply_plan(out, plan(QA))
     before = tree(out.path)
 
-    def full_disk(path: Path, data: bytes, fsync: bool) -> None:
+    def full_disk(path: str, data: bytes, fsync: bool) -> None:
         raise OSError(28, "No space left on device", str(path))
 
     monkeypatch.setattr(_writer, "_write_new", full_disk)
@@ -364,3 +369,19 @@ def test_an_os_error_is_a_located_output_error_and_leaves_no_trace(
     assert diag.pos is not None and diag.pos.path.startswith("deploy/.kconfig-tmp-qa-")
     assert tree(out.path) == before
     assert sorted(p.name for p in out.path.iterdir()) == ["qa"]
+
+
+def test_projects_sharing_an_output_folder_never_touch_each_other(out: OutputDir) -> None:
+    apply_plan(out, plan({"qa/a.yaml": "shop\n"}, owner="shop"))
+    apply_plan(out, plan({"dev/a.yaml": "blog\n"}, ("dev",), owner="blog"))
+    # A full build of "shop" does not prune "blog"'s environment folder.
+    apply_plan(out, plan({"qa/a.yaml": "shop\n"}, full=True, owner="shop"))
+    assert tree(out.path / "dev") == {INDEX: index_bytes(["a.yaml"], "blog"), "a.yaml": b"blog\n"}
+    with pytest.raises(OutputError) as info:
+        apply_plan(out, plan({"dev/a.yaml": "shop\n"}, ("dev",), owner="shop"))
+    assert str(info.value) == (
+        "deploy/dev/.kconfig-owned.json: error: this folder belongs to kconfig project 'blog', "
+        "not 'shop'; give each project its own output folder"
+    )
+    with pytest.raises(OutputError, match="belongs to kconfig project 'blog'"):
+        check_plan(out, plan({"dev/a.yaml": "shop\n"}, ("dev",), owner="shop"))
