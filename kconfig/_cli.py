@@ -51,11 +51,15 @@ class _Parser(argparse.ArgumentParser):
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "-C", dest="directory", metavar="DIR", default=argparse.SUPPRESS,
+        "-C",
+        dest="directory",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
         help="project folder (default: search upward from the current folder for kconfig.yaml)",
     )
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="show tracebacks of errors")
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors"
+    )
     return common
 
 

@@ -19,22 +19,47 @@ def add_arguments(sub: Any, name: str, common: argparse.ArgumentParser) -> None:
         p.set_defaults(run=run_envs)
         return
     p = sub.add_parser(
-        "render", parents=[common], help="print the manifests of an environment",
+        "render",
+        parents=[common],
+        help="print the manifests of an environment",
         description="Render ENV's manifests to stdout as multi-document YAML (or a JSON List).",
     )
     p.add_argument("env", metavar="ENV")
-    p.add_argument("--app", action="append", dest="apps", metavar="APP",
-                   help="render only this app (repeatable)")
-    p.add_argument("--set", action="append", dest="overrides", default=[], metavar="PATH=VALUE",
-                   help="override a value (YAML scalar), e.g. --set replicas=3 (repeatable)")
-    p.add_argument("-o", "--output", choices=("yaml", "json"), default="yaml",
-                   help="output format (default yaml)")
-    p.add_argument("--backend", choices=("jinja", "jsonnet"),
-                   help="render every app with this backend")
-    p.add_argument("--no-validate", action="store_true",
-                   help="skip schema and semantic validation of the output")
-    p.add_argument("--strict", action="store_true",
-                   help="warnings fail the render, and a kind without a schema is an error")
+    p.add_argument(
+        "--app",
+        action="append",
+        dest="apps",
+        metavar="APP",
+        help="render only this app (repeatable)",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        dest="overrides",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a value (YAML scalar), e.g. --set replicas=3 (repeatable)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        choices=("yaml", "json"),
+        default="yaml",
+        help="output format (default yaml)",
+    )
+    p.add_argument(
+        "--backend", choices=("jinja", "jsonnet"), help="render every app with this backend"
+    )
+    p.add_argument(
+        "--no-validate",
+        action="store_true",
+        help="skip schema and semantic validation of the output",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="warnings fail the render, and a kind without a schema is an error",
+    )
     p.set_defaults(run=run_render)
 
 
@@ -66,8 +91,7 @@ def _render_validated(project: Project, args: argparse.Namespace) -> list[Manife
     from kconfig._report import report_text
     from kconfig._validate import render_validated
 
-    options = RenderOptions(apps=args.apps, overrides=tuple(args.overrides),
-                            backend=args.backend)
+    options = RenderOptions(apps=args.apps, overrides=tuple(args.overrides), backend=args.backend)
     manifests, warnings = render_validated(project, args.env, options, strict=args.strict)
     report_text(warnings, sys.stderr)
     return manifests

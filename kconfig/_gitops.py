@@ -477,7 +477,7 @@ def _run(
         )
     except OSError as err:
         raise OutputError(
-            f"cannot run git: {err.strerror or err}", SourcePos("kconfig.yaml"), code="KC060"
+            f"cannot run git: {err.strerror or err}", SourcePos("kconfig.yaml"), code="KC070"
         ) from err
 
 
@@ -493,7 +493,7 @@ def _git(
     if check and proc.returncode != 0:
         message = proc.stderr.decode(errors="replace").strip() or f"exit {proc.returncode}"
         raise OutputError(
-            f"git {args[0]} failed: {message}", SourcePos("kconfig.yaml"), code="KC060"
+            f"git {args[0]} failed: {message}", SourcePos("kconfig.yaml"), code="KC070"
         )
     return proc.stdout.decode(errors="replace").strip() if proc.returncode == 0 else ""
 
@@ -510,7 +510,7 @@ def output_repository(project: Project, out: OutputDir) -> Path:
     raise OutputError(
         "--commit needs a git repository: neither the output folder nor the project is inside one",
         out.pos,
-        code="KC060",
+        code="KC070",
     )
 
 
@@ -565,7 +565,7 @@ def commit_branches(
             raise OutputError(
                 f"{branch!r} is not a valid git branch name (gitops.branchPrefix + environment)",
                 settings.pos,
-                code="KC061",
+                code="KC071",
             )
         if f"refs/heads/{branch}" in busy:
             raise OutputError(
@@ -573,7 +573,7 @@ def commit_branches(
                 "without touching any working tree, so check out another "
                 "branch first",
                 settings.pos,
-                code="KC061",
+                code="KC071",
             )
     source = source_commit(project)
     with tempfile.TemporaryDirectory(prefix="kconfig-commit-") as tmp:

@@ -70,7 +70,8 @@ class Manifest:
 
     def to_dict(self) -> dict[str, Any]:
         """The object as plain data (the caller owns the copy)."""
-        return _copy(self.body)
+        copied: dict[str, Any] = _copy(self.body)
+        return copied
 
 
 def _copy(value: Any) -> Any:

@@ -179,13 +179,12 @@ def _mergeable(base: Any, nxt: Any) -> bool:
     return isinstance(base, list) and is_named_list(nxt) and (not base or is_named_list(base))
 
 
-def merge_layers(
-    layers: Sequence[Mapping[str, Any]], fallback: SourcePos | None = None
-) -> Merged:
+def merge_layers(layers: Sequence[Mapping[str, Any]], fallback: SourcePos | None = None) -> Merged:
     """Merge ``layers`` lowest first. Pure: inputs are never modified or shared."""
     engine = _Engine(fallback or SourcePos("<unknown>"))
     result: dict[str, Any] = {}
     for layer in layers:
-        result = engine.merger.value_strategy([], result, dict(layer) if not isinstance(
-            layer, dict) else layer)
+        result = engine.merger.value_strategy(
+            [], result, dict(layer) if not isinstance(layer, dict) else layer
+        )
     return Merged(result, engine.provenance)

@@ -46,16 +46,33 @@ if TYPE_CHECKING:
 
 # Built-in templates, per app and per environment, in the order they run (the output is
 # sorted afterwards, so this order only matters for which error is met first).
-APP_TEMPLATES = ("configmap", "analysistemplate", "service", "deployment", "rollout",
-                 "ingress", "networkpolicy")
+APP_TEMPLATES = (
+    "configmap",
+    "analysistemplate",
+    "service",
+    "deployment",
+    "rollout",
+    "ingress",
+    "networkpolicy",
+)
 ENV_TEMPLATES = ("namespace", "isolation")
 
 # Kinds that live outside any namespace: kconfig must not give them one.
-CLUSTER_SCOPED = frozenset({
-    "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
-    "PriorityClass", "StorageClass", "PersistentVolume", "IngressClass",
-    "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "ClusterIssuer",
-})
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "PriorityClass",
+        "StorageClass",
+        "PersistentVolume",
+        "IngressClass",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "ClusterIssuer",
+    }
+)
 
 
 @dataclass
@@ -135,7 +152,8 @@ def render_environment(
         raise LoadError(
             f"environment {env_name!r} has no apps: add bases/<app>/app.yaml, or declare "
             "'apps: []' in env.yaml if an empty environment is intended",
-            SourcePos(env.source, 1, 1), code="KC015",
+            SourcePos(env.source, 1, 1),
+            code="KC015",
         )
     return ordered(manifests)
 
@@ -192,8 +210,7 @@ def custom_templates(project: Project, app: str, components: Iterable[str]) -> l
         if not folder.is_dir():
             continue
         if not project.files.inside(rel):
-            raise LoadError("template folder points outside the project (symlink?)",
-                            SourcePos(rel))
+            raise LoadError("template folder points outside the project (symlink?)", SourcePos(rel))
         for path in sorted(folder.iterdir()):
             backend = SUFFIXES.get(path.suffix)
             if backend is None or path.name.startswith((".", "_")):
@@ -215,8 +232,13 @@ def app_job(run: _Run, values: Values) -> AppJob:
     """The context and the templates of one app (built-ins first, then custom templates)."""
     data = values.data
     backend_name = run.options.backend or data.get("backend") or run.project.config.backend
-    ctx = app_context(values.app, _template_values(data), env_context(run.env),
-                      _project_ctx(run.project), located=values)
+    ctx = app_context(
+        values.app,
+        _template_values(data),
+        env_context(run.env),
+        _project_ctx(run.project),
+        located=values,
+    )
     templates = [(builtin_template(backend_name, s), backend_name) for s in APP_TEMPLATES]
     templates += [
         (t, t.backend)
@@ -252,12 +274,16 @@ def _check_duplicate(old: Manifest | None, new: Manifest, errors: Collector) -> 
     errors.error(
         f"{new.title} is rendered twice: by {old.origin.path} and by {new.origin.path} "
         "(one kind and name per app; a custom template may replace only a built-in)",
-        new.origin, "KC037",
+        new.origin,
+        "KC037",
     )
 
 
 def _finish(
-    body: dict[str, Any], env: Environment, app: str, origin: SourcePos,
+    body: dict[str, Any],
+    env: Environment,
+    app: str,
+    origin: SourcePos,
     labels: Mapping[str, str],
 ) -> Manifest:
     """Drop nulls, give namespaced objects the environment's namespace and common labels."""
@@ -281,12 +307,15 @@ def apply_patches(manifests: list[Manifest], patches: Sequence[Patch]) -> list[M
             have = ", ".join(sorted(m.title for m in manifests)) or "none"
             errors.error(
                 f"patch target {patch.target_kind}/{patch.target_name} matches no rendered "
-                f"manifest of this app (rendered: {have})", patch.pos, "KC042",
+                f"manifest of this app (rendered: {have})",
+                patch.pos,
+                "KC042",
             )
             continue
         old = manifests[i]
         body = drop_nulls(merge_layers([old.body, patch.patch]).data)
-        manifests[i] = Manifest(canonical(body), old.env, old.app, old.origin,
-                                (*old.patched_by, patch.pos))
+        manifests[i] = Manifest(
+            canonical(body), old.env, old.app, old.origin, (*old.patched_by, patch.pos)
+        )
     errors.raise_if_errors(PatchError)
     return manifests

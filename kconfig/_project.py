@@ -8,8 +8,8 @@ resolved and confined to the project root, so a symlink cannot lead a read outsi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
 import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -179,7 +179,8 @@ class Files:
     """Reads project files once, confined to the root, with positions.
 
     Folder listings and resolved folder paths are cached per instance: at hundreds of apps,
-    ``Path.exists``/``resolve`` per file would cost more than parsing the files.
+    ``Path.exists``/``resolve`` per file would cost more than parsing the files (so this
+    class uses ``os.path`` on purpose).
     """
 
     def __init__(self, root: Path, limits: ReadLimits | None = None) -> None:
@@ -197,7 +198,7 @@ class Files:
         names = self._listings.get(folder)
         if names is None:
             try:
-                names = frozenset(os.listdir(os.path.join(self.root, folder)))
+                names = frozenset(os.listdir(os.path.join(self.root, folder)))  # noqa: PTH208, PTH118
             except OSError:
                 names = frozenset()
             self._listings[folder] = names
@@ -211,9 +212,10 @@ class Files:
         folder, _, name = rel.rpartition("/")
         real_dir = self._real_dirs.get(folder)
         if real_dir is None:
-            real_dir = self._real_dirs[folder] = os.path.realpath(os.path.join(self.root, folder))
-        full = os.path.join(real_dir, name)
-        if os.path.islink(full):
+            real_dir = os.path.realpath(os.path.join(self.root, folder))  # noqa: PTH118
+            self._real_dirs[folder] = real_dir
+        full = os.path.join(real_dir, name)  # noqa: PTH118
+        if os.path.islink(full):  # noqa: PTH114
             full = os.path.realpath(full)
         return self._within(full)
 
@@ -226,8 +228,9 @@ class Files:
         if cached is not None:
             return cached
         if not self.inside(rel):
-            raise LoadError("refusing to read a file outside the project (symlink?)",
-                            SourcePos(rel, 1, 1))
+            raise LoadError(
+                "refusing to read a file outside the project (symlink?)", SourcePos(rel, 1, 1)
+            )
         doc = load_mapping(self.path(rel), rel, self.limits)
         self._cache[rel] = doc
         return doc
@@ -347,8 +350,9 @@ class Project:
         apps = merged.get("apps")
         checks = merged.get("checks") or {}
         if not isinstance(checks, Mapping):
-            raise LoadError("'checks' must be a mapping, e.g. {disable: [KC101]}",
-                            _key_pos(chain, "checks"))
+            raise LoadError(
+                "'checks' must be a mapping, e.g. {disable: [KC101]}", _key_pos(chain, "checks")
+            )
         return Environment(
             name=name,
             namespace=namespace,
@@ -407,8 +411,9 @@ class Project:
             if problem:
                 errors.error(f"app: {problem}", where, "KC011")
             elif app not in known:
-                errors.error(f"unknown app {app!r}: bases/{app}/app.yaml does not exist",
-                             where, "KC012")
+                errors.error(
+                    f"unknown app {app!r}: bases/{app}/app.yaml does not exist", where, "KC012"
+                )
         errors.raise_if_errors(LoadError)
         return list(env.apps)
 

@@ -171,8 +171,9 @@ def _assign(doc: dict[str, Any], path: list[str | tuple[str]], value: Any, expr:
         last = i == len(path) - 1
         if isinstance(part, tuple):
             if not isinstance(node, list):
-                raise UsageError(f"--set {_shown(expr)}: [{part[0]}] must follow a list key",
-                                 code="KC021")
+                raise UsageError(
+                    f"--set {_shown(expr)}: [{part[0]}] must follow a list key", code="KC021"
+                )
             item = next((it for it in node if it.get("name") == part[0]), None)
             if item is None:
                 item = {"name": part[0]}
@@ -235,8 +236,9 @@ def _split_patches(doc: MarkedMap, errors: Collector) -> tuple[MarkedMap, list[P
         target = entry.get("target") if isinstance(entry, Mapping) else None
         body = entry.get("patch") if isinstance(entry, Mapping) else None
         if not isinstance(target, Mapping) or not isinstance(body, Mapping):
-            errors.error("a patch needs 'target: {kind, name}' and a mapping 'patch'",
-                         where, "KC041")
+            errors.error(
+                "a patch needs 'target: {kind, name}' and a mapping 'patch'", where, "KC041"
+            )
             continue
         kind, name = target.get("kind"), target.get("name")
         if not isinstance(kind, str) or not isinstance(name, str):
@@ -249,9 +251,7 @@ def _split_patches(doc: MarkedMap, errors: Collector) -> tuple[MarkedMap, list[P
 class Layering:
     """Builds the layers of apps in one environment of a project."""
 
-    def __init__(
-        self, project: Project, env: Environment, overrides: Sequence[str] = ()
-    ) -> None:
+    def __init__(self, project: Project, env: Environment, overrides: Sequence[str] = ()) -> None:
         self.project = project
         self.env = env
         self.chain = project.env_docs(env.name)
@@ -261,8 +261,9 @@ class Layering:
     def base(self, app: str) -> Layer:
         rel = f"bases/{app}/app.yaml"
         if not self.project.files.exists(rel):
-            raise LoadError(f"app {app!r} has no base: {rel} does not exist",
-                            SourcePos(self.env.source))
+            raise LoadError(
+                f"app {app!r} has no base: {rel} does not exist", SourcePos(self.env.source)
+            )
         return Layer("base", self.project.files.mapping(rel), rel)
 
     def env_layers(self, app: str, errors: Collector) -> tuple[list[Layer], list[Patch]]:
@@ -273,8 +274,9 @@ class Layering:
             if isinstance(defaults, Mapping) and defaults:
                 layers.append(Layer(f"env {name} defaults", defaults, env_doc.source))
             elif defaults is not None and not isinstance(defaults, Mapping):
-                errors.error("'defaults' must be a mapping of app values",
-                             env_doc.pos("defaults"), "KC013")
+                errors.error(
+                    "'defaults' must be a mapping of app values", env_doc.pos("defaults"), "KC013"
+                )
             rel = f"overlays/{name}/{app}.yaml"
             if self.project.files.exists(rel):
                 doc, found = _split_patches(self.project.files.mapping(rel), errors)
@@ -318,8 +320,15 @@ class Layering:
 # -- checks that reading input owes the user (CONTRACT "Reading input") -------------------
 # Where Kubernetes wants a string, a YAML 1.1 boolean or number is a mistake to report,
 # never something to convert silently: `on` would become "true", `1.10` would become "1.1".
-_STRING_MAPS = (("env",), ("labels",), ("annotations",), ("podAnnotations",),
-                ("ingress", "annotations"), ("service", "annotations"), ("nodeSelector",))
+_STRING_MAPS = (
+    ("env",),
+    ("labels",),
+    ("annotations",),
+    ("podAnnotations",),
+    ("ingress", "annotations"),
+    ("service", "annotations"),
+    ("nodeSelector",),
+)
 _STRING_LEAVES = (("image", "tag"), ("image", "repository"), ("image", "digest"))
 
 

@@ -326,7 +326,7 @@ def _states(out: OutputDir, plan: OutputPlan, units: Sequence[str]) -> dict[str,
                 f"this folder belongs to kconfig project {state.project!r}, not "
                 f"{plan.owner!r}; give each project its own output folder",
                 SourcePos(out.show(f"{unit}/{INDEX}")),
-                "KC058",
+                "KC072",
             )
     errors.raise_if_errors(OutputError)
     return states

@@ -105,9 +105,8 @@ def locate(doc: Any, path: tuple[str | int, ...]) -> SourcePos | None:
     found: SourcePos | None = None
     node = doc
     for part in path:
-        present = (
-            (isinstance(node, dict) and part in node)
-            or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
+        present = (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         )
         here = position_of(node, part) if present else None
         if here is None:
@@ -133,8 +132,10 @@ class _Builder:
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
         self.count += 1
         if self.count > self.limits.max_nodes:
-            raise self._error(node, f"more than {self.limits.max_nodes} values "
-                              "(an alias bomb?); refusing to expand")
+            raise self._error(
+                node,
+                f"more than {self.limits.max_nodes} values (an alias bomb?); refusing to expand",
+            )
         if depth > self.limits.max_depth:
             raise self._error(node, f"nesting deeper than {self.limits.max_depth} levels")
         if isinstance(node, yaml.MappingNode):
@@ -170,9 +171,7 @@ class _Builder:
             key = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str):
                 shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a collection"
-                raise self._error(
-                    key_node, f"mapping key {shown!r} must be a string; quote it"
-                )
+                raise self._error(key_node, f"mapping key {shown!r} must be a string; quote it")
             if key in out:
                 first = out.key_pos(key)
                 raise self._error(
@@ -278,8 +277,9 @@ def load_mapping(
         return MarkedMap(source)
     if not isinstance(data, MarkedMap):
         what = "a list" if isinstance(data, list) else f"a {type(data).__name__} scalar"
-        raise LoadError(f"expected a mapping at the top of the file, found {what}",
-                        SourcePos(source, 1, 1))
+        raise LoadError(
+            f"expected a mapping at the top of the file, found {what}", SourcePos(source, 1, 1)
+        )
     return data
 
 

@@ -61,7 +61,7 @@ class _ConfinedLoader(jinja2.BaseLoader):
 
     def _resolve(self, name: str) -> Path:
         if name.startswith(BUILTIN_PREFIX):
-            rel = PurePosixPath(name[len(BUILTIN_PREFIX):])
+            rel = PurePosixPath(name[len(BUILTIN_PREFIX) :])
             base, real_base = self.builtins.parent.parent, self.builtins
         else:
             rel = PurePosixPath(name)
@@ -169,7 +169,9 @@ class JinjaBackend:
         except TimeLimitExceeded as err:
             raise RenderError(
                 f"template took longer than {err.seconds:g} s to render "
-                "(kconfig.yaml limits.renderTimeout)", _where(err, template), code="KC038",
+                "(kconfig.yaml limits.renderTimeout)",
+                _where(err, template),
+                code="KC038",
             ) from err
         except jinja2.TemplateSyntaxError as err:
             raise RenderError(
@@ -180,7 +182,8 @@ class JinjaBackend:
         except jinja2.UndefinedError as err:
             raise RenderError(
                 f"undefined value in template: {err.message}",
-                _where(err, template), code="KC032",
+                _where(err, template),
+                code="KC032",
             ) from err
         except SecurityError as err:
             raise RenderError(
@@ -189,17 +192,20 @@ class JinjaBackend:
         except jinja2.TemplateNotFound as err:
             raise RenderError(
                 f"template include refused or missing: {err.message}",
-                _where(err, template), code="KC034",
+                _where(err, template),
+                code="KC034",
             ) from err
         except RecursionError as err:
             raise RenderError(
                 "template recursion too deep (a template including itself?)",
-                SourcePos(template.name, 1, 1), code="KC035",
+                SourcePos(template.name, 1, 1),
+                code="KC035",
             ) from err
         except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as err:
             raise RenderError(
                 f"template failed: {type(err).__name__}: {err}",
-                _where(err, template), code="KC036",
+                _where(err, template),
+                code="KC036",
             ) from err
         return parse_documents(text, template)
 

@@ -95,7 +95,8 @@ def load_case(folder: Path) -> Case:
 
 def committed_cases() -> list[Case]:
     return [
-        load_case(p) for p in sorted(CASES.iterdir())
+        load_case(p)
+        for p in sorted(CASES.iterdir())
         if not p.name.startswith("_") and (p / "case.toml").is_file()
     ]
 
@@ -150,8 +151,9 @@ def make_readonly(folder: Path) -> Callable[[], None]:
         return lambda: folder.chmod(0o755)
     done = subprocess.run(["chattr", "+i", str(folder)], capture_output=True, check=False)
     if done.returncode != 0:
-        pytest.skip("running as root and chattr +i is not available: cannot make a folder "
-                    "read-only")
+        pytest.skip(
+            "running as root and chattr +i is not available: cannot make a folder read-only"
+        )
     return lambda: subprocess.run(["chattr", "-i", str(folder)], check=False)
 
 
@@ -172,8 +174,12 @@ def snapshot(*roots: Path) -> Snapshot:
                     content = path.read_bytes()
                 else:
                     content = None
-                out[str(path)] = (stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode),
-                                  st.st_mtime_ns, content)
+                out[str(path)] = (
+                    stat.S_IFMT(st.st_mode),
+                    stat.S_IMODE(st.st_mode),
+                    st.st_mtime_ns,
+                    content,
+                )
     return out
 
 
@@ -201,14 +207,23 @@ class Outcome:
 
 
 def run(
-    args: Sequence[str], cwd: Path | None, timeout: float = TIMEOUT,
-    env: Mapping[str, str] | None = None, user: int | None = None,
+    args: Sequence[str],
+    cwd: Path | None,
+    timeout: float = TIMEOUT,
+    env: Mapping[str, str] | None = None,
+    user: int | None = None,
 ) -> Outcome:
     start = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "kconfig", *args],
-        cwd=cwd, capture_output=True, text=True, errors="replace", timeout=timeout,
-        check=False, env={**os.environ, **(env or {})}, user=user,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=timeout,
+        check=False,
+        env={**os.environ, **(env or {})},
+        user=user,
     )
     return Outcome(done.returncode, done.stdout, done.stderr, time.monotonic() - start)
 

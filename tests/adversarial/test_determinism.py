@@ -74,7 +74,11 @@ def _kconfig(args: list[str], cwd: Path, env: Mapping[str, str]) -> bytes:
     full.update(env)
     done = subprocess.run(
         [sys.executable, "-m", "kconfig", *args],
-        cwd=cwd, env=full, capture_output=True, timeout=120, check=False,
+        cwd=cwd,
+        env=full,
+        capture_output=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
     return done.stdout
@@ -82,7 +86,8 @@ def _kconfig(args: list[str], cwd: Path, env: Mapping[str, str]) -> bytes:
 
 def _tree(root: Path) -> dict[str, bytes]:
     return {
-        p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
         if p.is_file()
     }
 

@@ -32,45 +32,99 @@ import kconfig
 from tests.adversarial._harness import DIAGNOSTIC
 from tests.conftest import copy_estate
 
-EXAMPLES = int(os.environ.get("KCONFIG_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("KCONFIG_FUZZ_EXAMPLES", "80"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     derandomize=not os.environ.get("KCONFIG_FUZZ_RANDOM"),
     deadline=None,
     database=None,
     suppress_health_check=[
-        HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
     ],
 )
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 # The app values vocabulary (CONTRACT.md), so that random overlays reach deep into kconfig
 # instead of stopping at "unknown key".
-KEYS = [
-    "image", "replicas", "port", "service", "command", "args", "env", "resources", "probes",
-    "labels", "annotations", "sidecars", "ingress", "networkPolicy", "strategy", "components",
-    "backend", "patches", "envFrom", "secrets",
-]
-NESTED = [
-    "repository", "tag", "type", "port", "enabled", "host", "path", "className", "tls",
-    "requests", "limits", "cpu", "memory", "readiness", "liveness", "allowFrom", "app",
-    "namespace", "canary", "blueGreen", "steps", "setWeight", "pause", "duration", "weight",
-    "header", "active", "blue", "green", "maxSurge", "maxUnavailable", "trafficRouting",
-    "analysis", "successRate", "minimum", "name", "target", "patch", "kind", "spec", "value",
-    "valueFrom", "secretKeyRef", "key", "image", "LOG_LEVEL", "PASSWORD", "apiKey",
-]
+KEYS = _words("""
+    image replicas port service command args env resources probes labels annotations
+    sidecars ingress networkPolicy strategy components backend patches envFrom secrets
+""")
+NESTED = _words("""
+    repository tag type port enabled host path className tls requests limits cpu memory
+    readiness liveness allowFrom app namespace canary blueGreen steps setWeight pause
+    duration weight header active blue green maxSurge maxUnavailable trafficRouting analysis
+    successRate minimum name target patch kind spec value valueFrom secretKeyRef key image
+    LOG_LEVEL PASSWORD apiKey
+""")
 # Strings a YAML 1.1 reader, a template or Kubernetes could trip on.
 AWKWARD = [
-    "", " ", "on", "off", "yes", "no", "y", "n", "~", "null", "true", "1.10", "0644", "1e3",
-    "12:30", ".inf", ".nan", "-", "*", "&a", "!tag", "{{ x }}", "{% raw %}", "${HOME}",
-    "a: b", "- x", "#", "'", '"', "\\", "\n", "\t", "café ☕", "../../etc/passwd", "/etc",
-    "Deployment", "canary", "blueGreen", "ingressCanary", "rolling", "recreate", "nginx",
-    "none", "jinja", "jsonnet", "latest", "hpa", "frontend", "100m", "128Mi", "25%",
+    "",
+    " ",
+    "on",
+    "off",
+    "yes",
+    "no",
+    "y",
+    "n",
+    "~",
+    "null",
+    "true",
+    "1.10",
+    "0644",
+    "1e3",
+    "12:30",
+    ".inf",
+    ".nan",
+    "-",
+    "*",
+    "&a",
+    "!tag",
+    "{{ x }}",
+    "{% raw %}",
+    "${HOME}",
+    "a: b",
+    "- x",
+    "#",
+    "'",
+    '"',
+    "\\",
+    "\n",
+    "\t",
+    "café ☕",
+    "../../etc/passwd",
+    "/etc",
+    "Deployment",
+    "canary",
+    "blueGreen",
+    "ingressCanary",
+    "rolling",
+    "recreate",
+    "nginx",
+    "none",
+    "jinja",
+    "jsonnet",
+    "latest",
+    "hpa",
+    "frontend",
+    "100m",
+    "128Mi",
+    "25%",
     "x" * 300,
 ]
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**40), 2**40),
-    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(AWKWARD),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(AWKWARD),
     st.text(max_size=12),
 )
 values = st.recursive(
@@ -97,42 +151,63 @@ SHAPED: dict[str, st.SearchStrategy[Any]] = {
     "image": _obj(repository=words, tag=words, digest=words),
     "replicas": ints | st.none(),
     "port": ints,
-    "service": _obj(port=ints, type=st.sampled_from(["ClusterIP", "NodePort", "x"]),
-                    enabled=st.booleans()),
+    "service": _obj(
+        port=ints, type=st.sampled_from(["ClusterIP", "NodePort", "x"]), enabled=st.booleans()
+    ),
     "command": st.lists(words, max_size=3),
     "args": st.lists(words, max_size=3),
-    "env": st.dictionaries(words, words | _obj(valueFrom=_obj(secretKeyRef=_obj(
-        name=names, key=words))), max_size=3),
+    "env": st.dictionaries(
+        words, words | _obj(valueFrom=_obj(secretKeyRef=_obj(name=names, key=words))), max_size=3
+    ),
     "resources": _obj(requests=_obj(cpu=words, memory=words), limits=_obj(memory=words)),
     "probes": _obj(readiness=_obj(path=words), liveness=_obj(path=words)),
     "labels": st.dictionaries(words, words, max_size=3),
     "annotations": st.dictionaries(words, words, max_size=3),
-    "sidecars": st.lists(_obj(name=names, image=words, args=st.lists(words, max_size=2)),
-                         max_size=2),
-    "ingress": _obj(enabled=st.booleans(), host=words | st.none(), path=words,
-                    className=words, tls=st.none() | st.booleans() | words),
-    "networkPolicy": _obj(enabled=st.booleans(), allowFrom=st.lists(
-        _obj(app=names, namespace=names), max_size=2)),
+    "sidecars": st.lists(
+        _obj(name=names, image=words, args=st.lists(words, max_size=2)), max_size=2
+    ),
+    "ingress": _obj(
+        enabled=st.booleans(),
+        host=words | st.none(),
+        path=words,
+        className=words,
+        tls=st.none() | st.booleans() | words,
+    ),
+    "networkPolicy": _obj(
+        enabled=st.booleans(), allowFrom=st.lists(_obj(app=names, namespace=names), max_size=2)
+    ),
     "strategy": _obj(
-        type=st.sampled_from(["rolling", "recreate", "blueGreen", "canary", "ingressCanary",
-                              "ingressBlueGreen"]) | words,
+        type=st.sampled_from(
+            ["rolling", "recreate", "blueGreen", "canary", "ingressCanary", "ingressBlueGreen"]
+        )
+        | words,
         rolling=_obj(maxSurge=words | ints, maxUnavailable=words | ints),
-        canary=_obj(steps=st.lists(
-            _obj(setWeight=ints, pause=maybe | _obj(duration=words)), max_size=3),
+        canary=_obj(
+            steps=st.lists(_obj(setWeight=ints, pause=maybe | _obj(duration=words)), max_size=3),
             trafficRouting=st.sampled_from(["nginx", "none"]) | words,
-            analysis=_obj(successRate=_obj(prometheusAddress=words,
-                                           minimum=st.floats(-1, 2) | words))),
+            analysis=_obj(
+                successRate=_obj(prometheusAddress=words, minimum=st.floats(-1, 2) | words)
+            ),
+        ),
         blueGreen=_obj(autoPromotionEnabled=st.booleans(), scaleDownDelaySeconds=ints),
         ingressCanary=_obj(tag=words, weight=ints, header=words),
-        ingressBlueGreen=_obj(active=st.sampled_from(["blue", "green"]) | words,
-                              blue=_obj(tag=words), green=_obj(tag=words)),
+        ingressBlueGreen=_obj(
+            active=st.sampled_from(["blue", "green"]) | words,
+            blue=_obj(tag=words),
+            green=_obj(tag=words),
+        ),
     ),
     "components": st.lists(st.sampled_from(["hpa"]) | names, max_size=2),
     "backend": st.sampled_from(["jinja", "jsonnet"]) | words,
-    "patches": st.lists(_obj(
-        target=_obj(kind=st.sampled_from(["Deployment", "Service", "Ingress"]) | words,
-                    name=names),
-        patch=st.dictionaries(st.sampled_from(NESTED), values, max_size=3)), max_size=2),
+    "patches": st.lists(
+        _obj(
+            target=_obj(
+                kind=st.sampled_from(["Deployment", "Service", "Ingress"]) | words, name=names
+            ),
+            patch=st.dictionaries(st.sampled_from(NESTED), values, max_size=3),
+        ),
+        max_size=2,
+    ),
 }
 shaped_overlays = st.lists(st.sampled_from(sorted(SHAPED)), max_size=4, unique=True).flatmap(
     lambda keys: st.fixed_dictionaries({k: SHAPED[k] for k in keys})
@@ -147,11 +222,11 @@ overlays = st.one_of(
 YAML_CHARS = " \n\t:-?[]{},#&*!|>'\"%@`.0123456789abcxyz~é☕\x00\x85\ufeff"
 raw_texts = st.text(alphabet=YAML_CHARS, max_size=80)
 
-PATHS = [
-    "replicas", "image.tag", "image", "env.LOG_LEVEL", "resources.limits.memory",
-    "sidecars[metrics-agent].image", "strategy.type", "ingress.enabled", "labels.team",
-    "service.port", "args", "components", "backend", "probes.readiness.path",
-]
+PATHS = _words("""
+    replicas image.tag image env.LOG_LEVEL resources.limits.memory
+    sidecars[metrics-agent].image strategy.type ingress.enabled labels.team service.port
+    args components backend probes.readiness.path
+""")
 set_paths = st.one_of(
     st.sampled_from(PATHS),
     st.text(alphabet="abc.[]-_=/ 0", max_size=12),
@@ -184,15 +259,22 @@ def layout(estate: Path) -> tuple[list[str], list[str]]:
     return project.environments, project.apps
 
 
-def _render(root: Path, env: str, apps: Sequence[str] | None, sets: Sequence[str]) -> str:
+def _render(
+    root: Path,
+    env: str,
+    apps: Sequence[str] | None,
+    sets: Sequence[str],
+    backend: str | None = None,
+) -> str:
     """What ``kconfig render`` does: render, validate (when that exists), dump."""
     project = kconfig.Project.load(root)
     try:
         from kconfig._pipeline import RenderOptions
         from kconfig._validate import render_validated
     except ImportError:  # validation not there: render only
-        return kconfig.dump_yaml(project.render(env, apps=apps, overrides=sets))
-    options = RenderOptions(apps=apps, overrides=tuple(sets))
+        rendered = project.render(env, apps=apps, overrides=sets, backend=backend)
+        return kconfig.dump_yaml(rendered)
+    options = RenderOptions(apps=apps, overrides=tuple(sets), backend=backend)
     manifests, _ = render_validated(project, env, options)
     return kconfig.dump_yaml(manifests)
 
@@ -238,16 +320,20 @@ def _dump(data: Any) -> str:
 @FUZZ
 @given(data=st.data(), overlay=overlays, sets=set_exprs)
 def test_random_overlays_and_sets(
-    data: st.DataObject, overlay: dict[str, Any], sets: list[str], estate: Path,
+    data: st.DataObject,
+    overlay: dict[str, Any],
+    sets: list[str],
+    estate: Path,
     layout: tuple[list[str], list[str]],
 ) -> None:
     envs, apps = layout
     env = data.draw(st.sampled_from(envs), label="env")
     app = data.draw(st.sampled_from(apps), label="app")
     only = data.draw(st.sampled_from([[app], None]), label="apps")
+    backend = data.draw(st.sampled_from([None, "jsonnet"]), label="backend")
     target = estate / "overlays" / env / f"{app}.yaml"
     with _replace(target, _dump(overlay)):
-        _assert_outcome(lambda: _render(estate, env, only, sets))
+        _assert_outcome(lambda: _render(estate, env, only, sets, backend))
 
 
 @FUZZ
@@ -259,10 +345,14 @@ def test_random_text_in_any_input_file(
     env = data.draw(st.sampled_from(envs), label="env")
     app = data.draw(st.sampled_from(apps), label="app")
     rel = data.draw(
-        st.sampled_from([
-            f"overlays/{env}/{app}.yaml", f"overlays/{env}/env.yaml", f"bases/{app}/app.yaml",
-            "kconfig.yaml",
-        ]),
+        st.sampled_from(
+            [
+                f"overlays/{env}/{app}.yaml",
+                f"overlays/{env}/env.yaml",
+                f"bases/{app}/app.yaml",
+                "kconfig.yaml",
+            ]
+        ),
         label="file",
     )
     with _replace(estate / rel, text):
@@ -270,15 +360,32 @@ def test_random_text_in_any_input_file(
 
 
 @FUZZ
-@given(data=st.data(), env_doc=st.dictionaries(
-    st.sampled_from([
-        "extends", "namespace", "domain", "labels", "annotations", "isolation",
-        "allowNamespaces", "apps", "defaults", "checks", "allowSecrets",
-    ]),
-    values, max_size=4,
-))
+@given(
+    data=st.data(),
+    env_doc=st.dictionaries(
+        st.sampled_from(
+            [
+                "extends",
+                "namespace",
+                "domain",
+                "labels",
+                "annotations",
+                "isolation",
+                "allowNamespaces",
+                "apps",
+                "defaults",
+                "checks",
+                "allowSecrets",
+            ]
+        ),
+        values,
+        max_size=4,
+    ),
+)
 def test_random_env_files(
-    data: st.DataObject, env_doc: dict[str, Any], estate: Path,
+    data: st.DataObject,
+    env_doc: dict[str, Any],
+    estate: Path,
     layout: tuple[list[str], list[str]],
 ) -> None:
     envs, _ = layout
@@ -298,9 +405,20 @@ def test_a_few_random_runs_of_the_command(tmp_path: Path) -> None:
         sets = [f"{rng.choice(PATHS)}={rng.choice(AWKWARD)}"]
         (root / "overlays" / env / f"{app}.yaml").write_text(_dump(overlay), encoding="utf-8")
         done = subprocess.run(
-            [sys.executable, "-m", "kconfig", "-C", str(root), "render", env,
-             *(a for s in sets for a in ("--set", s))],
-            capture_output=True, text=True, timeout=60, check=False,
+            [
+                sys.executable,
+                "-m",
+                "kconfig",
+                "-C",
+                str(root),
+                "render",
+                env,
+                *(a for s in sets for a in ("--set", s)),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         assert done.returncode in (0, 1, 2), done.stderr
         assert "Traceback" not in done.stderr
