@@ -89,6 +89,11 @@ def add_arguments(sub: Any, name: str, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="skip schema and semantic validation of the output",
     )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="render every environment; neither read nor write .kconfig-cache/",
+    )
     p.set_defaults(run=run_build)
 
 
@@ -99,7 +104,12 @@ def add_arguments(sub: Any, name: str, common: argparse.ArgumentParser) -> None:
 def run_build(args: argparse.Namespace) -> int:
     project = open_project(args)
     result = project.build(
-        args.envs, out=args.out, check=args.check, commit=args.commit, validate=not args.no_validate
+        args.envs,
+        out=args.out,
+        check=args.check,
+        commit=args.commit,
+        validate=not args.no_validate,
+        cache=not args.no_cache,
     )
     if result.warnings:
         from kconfig._report import report_text

@@ -18,15 +18,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import multiprocessing
 import os
 import posixpath
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from kconfig._cache import AppCache, BuildCache, InputCache
 from kconfig._layout import ARGOCD_UNIT, FLUX_UNIT, plan_environment, plan_output
 from kconfig._version import __version__
 from kconfig._writer import (
@@ -47,6 +52,7 @@ from kconfig.errors import (
     SourcePos,
     UsageError,
     ValidationError,
+    sorted_diagnostics,
 )
 
 if TYPE_CHECKING:
@@ -352,31 +358,103 @@ def render_all(project: Project, envs: Sequence[str], *, validate: bool = True) 
 
     Every environment's problems are collected into one error; warnings are returned.
     Validation is :class:`kconfig._validate.Validator`'s (inputs, output schemas, semantic
-    checks), one validator for all environments so schemas compile once.
+    checks). Environments are independent, so with several of them and more than one core
+    they render in forked worker processes (``KCONFIG_JOBS`` caps how many; 1 disables it);
+    results are gathered in environment order, so the output does not depend on it.
     """
     for env in envs:
         project.env(env)  # an unknown environment stops here, before any rendering
     found = Collector()
     rendered: dict[str, list[Manifest]] = {}
-    if validate:
-        from kconfig._validate import Validator
-
-        validator = Validator(project)
-        for env in envs:
-            result = validator.environment(env)
-            found.extend(result.diagnostics)
-            if result.manifests is not None:
-                rendered[env] = result.manifests
-    else:
-        for env in envs:
-            try:
-                rendered[env] = project.render(env)
-            except UsageError:
-                raise
-            except KconfigError as err:
-                found.capture(err)
+    for env, manifests, diags in _render_envs(project, list(envs), validate):
+        found.extend(diags)
+        if manifests is not None:
+            rendered[env] = manifests
     found.raise_if_errors(ValidationError if validate else KconfigError)
     return Rendered(rendered, tuple(found.diagnostics))
+
+
+_EnvOutcome = tuple[str, "list[Manifest] | None", list[Diagnostic]]
+
+
+def _jobs(count: int) -> int:
+    wanted = os.environ.get("KCONFIG_JOBS", "")
+    limit = int(wanted) if wanted.isdigit() and int(wanted) > 0 else (os.cpu_count() or 1)
+    return max(1, min(limit, count))
+
+
+def _render_envs(
+    project: Project, envs: list[str], validate: bool, cache: BuildCache | None = None
+) -> list[_EnvOutcome]:
+    jobs = _jobs(len(envs))
+    if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        validator = _validator(project) if validate else None
+        return [_render_one(project, env, validator, cache) for env in envs]
+    # fork: the children start with the project already loaded (handed over through
+    # _FORKED, set only around the pool's life) and only results travel back pickled.
+    context = multiprocessing.get_context("fork")
+    _FORKED[:] = [(project, cache)]
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            futures = [pool.submit(_render_in_worker, env, validate) for env in envs]
+            results = [f.result() for f in futures]
+    finally:
+        _FORKED.clear()
+    outcomes = [outcome for outcome, _ in results]
+    if cache is not None:
+        for _, staged in results:
+            cache.pending.extend(staged)
+    for _, _, diags in outcomes:
+        usage = [d for d in diags if d.code == _USAGE_MARK]
+        if usage:
+            raise UsageError([Diagnostic(d.message, d.pos, d.severity, "KC001") for d in usage])
+    return outcomes
+
+
+# (project, cache) a forked worker renders with; empty outside a pool
+_FORKED: list[tuple[Project, BuildCache | None]] = []
+_USAGE_MARK = "KC001-worker"  # a UsageError raised in a worker, carried back as diagnostics
+
+
+def _validator(project: Project) -> Any:
+    from kconfig._validate import Validator
+
+    return Validator(project)
+
+
+def _render_in_worker(env: str, validate: bool) -> tuple[_EnvOutcome, list[tuple[Path, Any]]]:
+    """One environment in a forked worker; its staged cache writes go back to the parent."""
+    project, cache = _FORKED[0]
+    try:
+        outcome = _render_one(project, env, _validator(project) if validate else None, cache)
+    except UsageError as err:  # exceptions do not pickle with their diagnostics: send data
+        diags = [Diagnostic(d.message, d.pos, d.severity, _USAGE_MARK) for d in err.diagnostics]
+        outcome = (env, None, diags)
+    return outcome, list(cache.pending) if cache is not None else []
+
+
+def _render_one(
+    project: Project, env: str, validator: Any, cache: BuildCache | None = None
+) -> _EnvOutcome:
+    from kconfig._pipeline import RenderOptions, render_environment
+
+    options = RenderOptions()
+    inputs = None
+    if cache is not None:
+        options.app_cache = AppCache(cache, env, {"validate": validator is not None})
+        if validator is not None:
+            inputs = validator.clean_inputs = InputCache(cache, env)
+    if validator is not None:
+        result = validator.environment(env, options)
+        if inputs is not None:
+            inputs.save()
+        return env, result.manifests, list(result.diagnostics)
+    try:
+        return env, render_environment(project, env, options), []
+    except UsageError:
+        raise
+    except KconfigError as err:
+        return env, None, list(err.diagnostics)
 
 
 # --------------------------------------------------------------------------------------------
@@ -392,6 +470,7 @@ class BuildRequest:
     check: bool = False
     commit: bool = False
     validate: bool = True
+    cache: bool = True  # --no-cache: render everything, read and write no cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,7 +504,13 @@ def output_dir(project: Project, out: str | None) -> OutputDir:
 
 
 def build(project: Project, request: BuildRequest) -> BuildResult:
-    """``kconfig build``: render, then write (or check, or commit) the GitOps output."""
+    """``kconfig build``: render, then write (or check, or commit) the GitOps output.
+
+    With the cache on (the default), an environment whose inputs are unchanged since the
+    last build is not rendered again: its planned files and warnings come from
+    ``.kconfig-cache`` (see :mod:`kconfig._cache`); when nothing changed and the output
+    folder is exactly as the last build left it, nothing is read back or written.
+    """
     settings = gitops_settings(project.config)
     if request.commit and request.check:
         raise UsageError("--commit and --check cannot be combined")
@@ -438,24 +523,92 @@ def build(project: Project, request: BuildRequest) -> BuildResult:
         raise LoadError(
             "the project has no environments (overlays/<env>/env.yaml)", SourcePos("kconfig.yaml")
         )
+    for env in envs:
+        project.env(env)  # an unknown environment stops here, before any rendering
     out = output_dir(project, request.out)
     controllers = {} if request.commit else gitops_documents(project, settings)
-    rendered = render_all(project, envs, validate=request.validate)
-    warnings = rendered.warnings
+    planned, warnings, key, cache, fresh = _plan_environments(project, envs, request, controllers)
     if request.commit:
-        files = {env: plan_environment(env, ms) for env, ms in rendered.manifests.items()}
-        commits = tuple(commit_branches(project, settings, files, out))
+        commits = tuple(commit_branches(project, settings, planned, out))
         return BuildResult(out, commits=commits, warnings=warnings)
+    if cache is not None and cache.output_unchanged(out.path, key):
+        units = tuple(UnitResult(env, "unchanged", len(files)) for env, files in planned.items())
+        return BuildResult(out, units=units, warnings=warnings)
     plan = plan_output(
-        rendered.manifests,
+        {},
         controllers,
+        planned=planned,
         project_environments=project.environments,
         every_environment=not request.environments,
         owner=project.name,
     )
-    if request.check:
+    if request.check:  # writes nothing, the cache included
         return BuildResult(out, diffs=tuple(check_plan(out, plan)), warnings=warnings)
-    return BuildResult(out, units=tuple(apply_plan(out, plan)), warnings=warnings)
+    trusted = frozenset(_trusted_units(cache, out.path, planned, fresh)) if cache else frozenset()
+    units = tuple(apply_plan(out, plan, trusted))
+    if cache is not None:
+        cache.flush()
+        cache.remember_output(out.path, key)
+    return BuildResult(out, units=units, warnings=warnings)
+
+
+def _plan_environments(
+    project: Project,
+    envs: Sequence[str],
+    request: BuildRequest,
+    controllers: Mapping[str, Any],
+) -> tuple[dict[str, dict[str, bytes]], tuple[Diagnostic, ...], str, BuildCache | None, set[str]]:
+    """Each environment's files (from the cache, or rendered now), the warnings, and a key
+    naming this exact output (to recognise an output folder nothing has touched since)."""
+    # --commit promises to leave the working tree exactly as it was: no cache there.
+    cache = BuildCache.open(project) if request.cache and not request.commit else None
+    options = {"validate": request.validate}
+    digests = {env: cache.env_digest(env, options) for env in envs} if cache else {}
+    planned: dict[str, dict[str, bytes]] = {}
+    per_env: list[tuple[str, Sequence[Diagnostic]]] = []
+    missing: list[str] = []
+    for env in envs:
+        entry = cache.load_env(env, digests[env]) if cache else None
+        if entry is None:
+            missing.append(env)
+        else:
+            planned[env] = entry.files
+            per_env.append((env, entry.warnings))
+    found = Collector()
+    for env, manifests, diags in _render_envs(project, missing, request.validate, cache):
+        found.extend(diags)
+        per_env.append((env, [d for d in diags if d.severity != "error"]))
+        if manifests is not None and not any(d.severity == "error" for d in diags):
+            planned[env] = plan_environment(env, manifests)
+            if cache is not None:
+                cache.store_env(env, digests[env], planned[env], per_env[-1][1])
+    found.raise_if_errors(ValidationError if request.validate else KconfigError)
+    planned = {env: planned[env] for env in envs}
+    key = hashlib.blake2b(
+        json.dumps(
+            [sorted(digests.items()), controllers, sorted(planned), not request.environments],
+            sort_keys=True,
+            default=str,
+        ).encode(),
+        digest_size=20,
+    ).hexdigest()
+    return planned, _merged_warnings(per_env), key, cache, set(missing)
+
+
+def _trusted_units(
+    cache: BuildCache, out: Path, planned: Mapping[str, object], fresh: set[str]
+) -> set[str]:
+    """Environments taken from the cache whose folder the last build left untouched."""
+    cached = {env for env in planned if env not in fresh}
+    return cached & cache.untouched_units(out) if cached else set()
+
+
+def _merged_warnings(per_env: Sequence[tuple[str, Sequence[Diagnostic]]]) -> tuple[Diagnostic, ...]:
+    if not any(diags for _, diags in per_env):
+        return ()
+    from kconfig._validate import merge_environments
+
+    return tuple(sorted_diagnostics(merge_environments(per_env)))
 
 
 # --------------------------------------------------------------------------------------------

@@ -147,6 +147,7 @@ def plan_output(
     environments: Mapping[str, Sequence[Manifest]],
     gitops: Mapping[str, Mapping[str, object]] | None = None,
     *,
+    planned: Mapping[str, Mapping[str, bytes]] | None = None,
     project_environments: Iterable[str] = (),
     every_environment: bool = False,
     owner: str = "",
@@ -157,9 +158,11 @@ def plan_output(
     part of the plan (emptied when the project no longer asks for them) unless an
     environment of the project (``project_environments``, rendered now or not) has that
     name. ``every_environment`` marks a build of the whole project, which may prune the
-    folders of environments that no longer exist.
+    folders of environments that no longer exist. ``planned`` adds environments whose files
+    are already planned (``plan_environment``'s result, e.g. from the build cache).
     """
-    taken = {*environments, *project_environments}
+    planned = planned or {}
+    taken = {*environments, *planned, *project_environments}
     clash = [u for u in GITOPS_UNITS if u in taken and _uses_unit(gitops, u)]
     if clash:
         raise OutputError(
@@ -171,8 +174,10 @@ def plan_output(
     files: dict[str, bytes] = {}
     for env, manifests in environments.items():
         files.update(plan_environment(env, manifests))
+    for env_files in planned.values():
+        files.update(env_files)
     files.update(plan_documents(gitops or {}))
-    units = [*environments, *(u for u in GITOPS_UNITS if u not in taken)]
+    units = [*environments, *planned, *(u for u in GITOPS_UNITS if u not in taken)]
     return OutputPlan(files, tuple(units), every_environment, owner)
 
 

@@ -82,6 +82,32 @@ def _copy(value: Any) -> Any:
     return value
 
 
+def manifest_data(manifest: Manifest) -> dict[str, Any]:
+    """A manifest as JSON data (the build cache stores these)."""
+    return {
+        "body": manifest.body,
+        "env": manifest.env,
+        "app": manifest.app,
+        "origin": list(_pos(manifest.origin)),
+        "patchedBy": [list(_pos(p)) for p in manifest.patched_by],
+    }
+
+
+def manifest_from_data(data: dict[str, Any]) -> Manifest:
+    """The inverse of :func:`manifest_data`."""
+    return Manifest(
+        data["body"],
+        data["env"],
+        data["app"],
+        SourcePos(*data["origin"]),
+        tuple(SourcePos(*p) for p in data["patchedBy"]),
+    )
+
+
+def _pos(pos: SourcePos) -> tuple[str, int, int]:
+    return pos.path, pos.line, pos.col
+
+
 def drop_nulls(value: Any) -> Any:
     """Remove ``None`` values from mappings, recursively: a null field is an absent field."""
     if isinstance(value, dict):

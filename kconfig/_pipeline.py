@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from kconfig._context import app_context, env_context, env_only_context, project_context
 from kconfig._dump import canonical
-from kconfig._manifests import ENV_APP, Manifest, drop_nulls, ordered
+from kconfig._manifests import (
+    ENV_APP,
+    Manifest,
+    drop_nulls,
+    manifest_data,
+    manifest_from_data,
+    ordered,
+)
 from kconfig._merge import merge_layers
 from kconfig._values import Layering, Patch, Values
 from kconfig.backends import (
@@ -42,6 +49,7 @@ from kconfig.errors import (
 )
 
 if TYPE_CHECKING:
+    from kconfig._cache import AppCache
     from kconfig._project import Environment, Project
 
 # Built-in templates, per app and per environment, in the order they run (the output is
@@ -82,6 +90,7 @@ class RenderOptions:
     apps: Sequence[str] | None = None
     overrides: Sequence[str] = ()
     backend: str | None = None
+    app_cache: AppCache | None = None  # reuse apps whose inputs did not change (build)
 
 
 @dataclass
@@ -129,24 +138,24 @@ def render_environment(
     env = project.env(env_name)
     run = _Run(project, env, options)
     errors = Collector()
-    manifests: list[Manifest] = []
     apps = select_apps(project, env, options.apps)
-    layering = Layering(project, env, options.overrides)
-    jobs: list[AppJob] = []
-    for app in apps:
-        try:
-            jobs.append(app_job(run, layering.values(app)))
-        except KconfigError as err:
-            errors.capture(err)
+    manifests, jobs, keys = _plan_apps(run, apps, errors)
     env_job = None if options.apps else _env_job(run)
     _prefetch(run, [env_job, *jobs] if env_job else jobs)
     if env_job:
         manifests.extend(_env_manifests(run, env_job))
+    cache = options.app_cache
     for job in jobs:
         try:
-            manifests.extend(render_app(run, job))
+            rendered = render_app(run, job)
         except KconfigError as err:
             errors.capture(err)
+            continue
+        manifests.extend(rendered)
+        if cache is not None and job.values is not None:
+            cache.put(job.values.app, keys[job.values.app], [manifest_data(m) for m in rendered])
+    if cache is not None and not errors.has_errors:
+        cache.save()
     errors.raise_if_errors()
     if not apps and env.apps is None:
         raise LoadError(
@@ -156,6 +165,29 @@ def render_environment(
             code="KC015",
         )
     return ordered(manifests)
+
+
+def _plan_apps(
+    run: _Run, apps: Sequence[str], errors: Collector
+) -> tuple[list[Manifest], list[AppJob], dict[str, str]]:
+    """Manifests of apps the cache already holds, the jobs of the others, their cache keys."""
+    cache = run.options.app_cache
+    layering = Layering(run.project, run.env, run.options.overrides)
+    manifests: list[Manifest] = []
+    jobs: list[AppJob] = []
+    keys: dict[str, str] = {}
+    for app in apps:
+        if cache is not None:
+            keys[app] = cache.key(app)
+            hit = cache.get(app, keys[app])
+            if hit is not None:
+                manifests.extend(manifest_from_data(item) for item in hit)
+                continue
+        try:
+            jobs.append(app_job(run, layering.values(app)))
+        except KconfigError as err:
+            errors.capture(err)
+    return manifests, jobs, keys
 
 
 @dataclass(frozen=True, slots=True)

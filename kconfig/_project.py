@@ -492,13 +492,15 @@ class Project:
         check: bool = False,
         commit: bool = False,
         validate: bool = True,
+        cache: bool = True,
     ) -> BuildResult:
         """Write the GitOps tree of ``envs`` (default: all, pruning removed ones) into
         ``out`` (default kconfig.yaml ``output``); ``check`` only compares, ``commit``
-        commits each environment to its branch (``gitops.layout: branches``)."""
+        commits each environment to its branch (``gitops.layout: branches``); ``cache``
+        reuses environments whose inputs did not change (``.kconfig-cache/``)."""
         from kconfig._gitops import BuildRequest, build
 
-        return build(self, BuildRequest(tuple(envs), out, check, commit, validate))
+        return build(self, BuildRequest(tuple(envs), out, check, commit, validate, cache))
 
 
 def _key_pos(chain: Sequence[tuple[str, MarkedMap]], key: str) -> SourcePos:

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kconfig._checks import CHECKS, CheckContext, Finding, run_checks
 from kconfig._schemas import (
@@ -391,6 +391,14 @@ def _patch_index(node: Any, item: Any, index: int) -> int | None:
 
 
 # -- the run -------------------------------------------------------------------------------------
+class CleanInputs(Protocol):
+    """Remembers input files (by content) that validated with no problem."""
+
+    def is_clean(self, rel: str, role: str) -> bool: ...
+
+    def mark(self, rel: str, role: str) -> None: ...
+
+
 class Validator:
     """One validation run over a project: schemas compiled once, each file checked once."""
 
@@ -404,6 +412,9 @@ class Validator:
         self._rich: dict[str, Any] = {}
         self._registry: Any = None
         self._setup: list[Diagnostic] = []
+        # Input files known (by content) to hold no problem: the build cache fills this so a
+        # rebuild does not parse and schema-check files that did not change.
+        self.clean_inputs: CleanInputs | None = None
 
     # -- the schema store -------------------------------------------------------------
     @property
@@ -467,6 +478,10 @@ class Validator:
     def check_file(self, rel: str, role: str) -> list[Diagnostic]:
         found = self._files.get(rel)
         if found is None:
+            clean = self.clean_inputs
+            if clean is not None and clean.is_clean(rel, role):
+                found = self._files[rel] = []
+                return found
             try:
                 doc = self.project.files.mapping(rel)
                 found = self.check_document(doc, SCHEMA_OF_ROLE[role], rel)
@@ -474,6 +489,8 @@ class Validator:
             except KconfigError as err:
                 found = list(err.diagnostics)
             self._files[rel] = found
+            if clean is not None and not found:
+                clean.mark(rel, role)
         return found
 
     def check_document(self, doc: Any, schema: str, source: str) -> list[Diagnostic]:

@@ -1,0 +1,369 @@
+"""The build cache: skip environments whose inputs did not change since the last build.
+
+Stored under the project in ``.kconfig-cache/`` (git-ignored, safe to delete at any time).
+Everything in it is keyed by content, never trusted across versions:
+
+* a **package key**: kconfig's version, the bytes of its own code, templates and schemas, the
+  versions of the libraries that shape the output (Jinja2, Jsonnet, PyYAML, the schema
+  data); a different key is a different folder, so an upgrade starts empty;
+* per environment, a **digest** of every input that can affect that environment's output:
+  kconfig.yaml, the env.yaml files of its ``extends`` chain and their overlays, every file
+  under ``bases/``, ``components/`` and ``lib/``, the ``crds:`` files, the values of the
+  environment variables templates may read (``sandbox.allowEnv``) and the build options.
+  The entry holds the environment's planned files (bytes) and the warnings its validation
+  gave, so a cache hit reports the same warnings without rendering anything;
+* per output folder, the **signature** (path, size, mtime) of the files written last, so a
+  rebuild where neither inputs nor outputs changed does not even read the output back.
+
+A template may read a project file outside those folders (a Jinja2 include or a Jsonnet
+import of ``vendor/x.libsonnet``): such a file is not tracked, so ``--no-cache`` (or deleting
+``.kconfig-cache/``) is needed after changing it. Writes are atomic (temp file + rename); a
+damaged or foreign entry is ignored, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kconfig._version import __version__
+from kconfig.errors import Diagnostic, SourcePos
+
+if TYPE_CHECKING:
+    from kconfig._project import Project
+
+CACHE_DIR = ".kconfig-cache"
+TRACKED = ("bases", "components", "lib")
+_OUTPUT_LIBRARIES = ("Jinja2", "jsonnet", "PyYAML", "jsonschema-rs", "kubernetes-validate")
+
+
+def _hash_files(paths: Iterable[Path], root: Path, memo: dict[Path, bytes] | None = None) -> str:
+    """One digest over the names and contents of ``paths`` (``memo``: per-file digests
+    already computed in this process, so a file is read once however many keys use it)."""
+    memo = {} if memo is None else memo
+    digest = hashlib.blake2b(digest_size=20)
+    for path in sorted(paths):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        part = memo.get(path)
+        if part is None:
+            try:
+                part = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+            except OSError:
+                part = b"<unreadable>"
+            memo[path] = part
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def _files_under(folder: Path) -> list[Path]:
+    found: list[Path] = []
+    if not folder.is_dir():
+        return found
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
+        found.extend(Path(dirpath) / name for name in filenames)
+    return found
+
+
+def package_key() -> str:
+    """What of kconfig and its libraries shapes the output: a new key means a new cache."""
+    here = Path(__file__).parent
+    digest = hashlib.blake2b(digest_size=12)
+    digest.update(f"{__version__}\0{sys.version_info[:2]}".encode())
+    for name in _OUTPUT_LIBRARIES:
+        try:
+            digest.update(f"{name}={metadata.version(name)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=none\0".encode())
+    # kconfig's own code, templates and schemas: a development install changes them
+    # without a new version number.
+    own = [
+        p
+        for p in _files_under(here)
+        if p.suffix in (".py", ".j2", ".jsonnet", ".libsonnet", ".json")
+    ]
+    digest.update(_hash_files(own, here).encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class EnvEntry:
+    """A cached environment: its planned files and the warnings validation gave."""
+
+    files: dict[str, bytes]
+    warnings: tuple[Diagnostic, ...]
+
+
+class BuildCache:
+    """The cache of one project. Construct with :meth:`open`; every method is best-effort."""
+
+    def __init__(self, project: Project, folder: Path) -> None:
+        self.project = project
+        self.folder = folder
+        self._shared: str | None = None
+        self.memo: dict[Path, bytes] = {}
+        # Writes wait until the build has succeeded: a failed or --check run leaves the
+        # project untouched. (Forked workers hand theirs back to the parent.)
+        self.pending: list[tuple[Path, Any]] = []
+
+    def stage(self, path: Path, payload: Any) -> None:
+        self.pending.append((path, payload))
+
+    def flush(self) -> None:
+        for path, payload in self.pending:
+            _write_json(path, payload)
+        self.pending.clear()
+
+    @classmethod
+    def open(cls, project: Project) -> BuildCache:
+        return cls(project, project.root / CACHE_DIR / package_key())
+
+    # -- digests -----------------------------------------------------------------------
+    def _shared_digest(self) -> str:
+        """Inputs every environment shares: kconfig.yaml, bases/, components/, lib/, crds."""
+        if self._shared is None:
+            root = self.project.root
+            paths = [root / "kconfig.yaml"]
+            for folder in TRACKED:
+                paths += _files_under(root / folder)
+            paths += [root / crd for crd in self.project.config.crds]
+            self._shared = _hash_files(paths, root, self.memo)
+        return self._shared
+
+    def env_digest(self, env: str, options: Mapping[str, Any]) -> str:
+        """Everything that can change ``env``'s output, hashed."""
+        root = self.project.root
+        chain = self.project.env(env).chain
+        overlays = [p for name in chain for p in _files_under(root / "overlays" / name)]
+        allowed = {name: os.environ.get(name) for name in self.project.config.allow_env}
+        digest = hashlib.blake2b(digest_size=20)
+        for part in (
+            self._shared_digest(),
+            _hash_files(overlays, root, self.memo),
+            json.dumps([env, list(chain), allowed, dict(options)], sort_keys=True),
+        ):
+            digest.update(part.encode() + b"\0")
+        return digest.hexdigest()
+
+    # -- environments --------------------------------------------------------------------
+    def _env_path(self, env: str) -> Path:
+        return self.folder / "envs" / f"{env}.json"
+
+    def load_env(self, env: str, digest: str) -> EnvEntry | None:
+        data = _read_json(self._env_path(env))
+        if not isinstance(data, dict) or data.get("digest") != digest:
+            return None
+        try:
+            files = {path: text.encode() for path, text in data["files"].items()}
+            warnings = tuple(_diagnostic(d) for d in data["warnings"])
+        except (KeyError, TypeError, AttributeError, ValueError):
+            return None
+        return EnvEntry(files, warnings)
+
+    def store_env(
+        self, env: str, digest: str, files: Mapping[str, bytes], warnings: Sequence[Diagnostic]
+    ) -> None:
+        payload = {
+            "digest": digest,
+            "files": {path: data.decode() for path, data in files.items()},
+            "warnings": [d.to_dict() for d in warnings],
+        }
+        self.stage(self._env_path(env), payload)
+
+    # -- output signatures ---------------------------------------------------------------
+    def _out_path(self, out: Path) -> Path:
+        name = hashlib.blake2b(str(out).encode(), digest_size=10).hexdigest()
+        return self.folder / "out" / f"{name}.json"
+
+    def output_unchanged(self, out: Path, key: str) -> bool:
+        """Whether ``out`` still holds exactly what the build with ``key`` wrote."""
+        data = _read_json(self._out_path(out))
+        return (
+            isinstance(data, dict)
+            and data.get("key") == key
+            and data.get("units") == _unit_signatures(out)
+        )
+
+    def untouched_units(self, out: Path) -> set[str]:
+        """Unit folders of ``out`` exactly as the last build or check left them."""
+        data = _read_json(self._out_path(out))
+        known = data.get("units") if isinstance(data, dict) else None
+        if not isinstance(known, dict):
+            return set()
+        now = _unit_signatures(out)
+        return {unit for unit, rows in known.items() if now.get(unit) == rows}
+
+    def remember_output(self, out: Path, key: str) -> None:
+        _write_json(self._out_path(out), {"key": key, "units": _unit_signatures(out)})
+
+
+def _unit_signatures(out: Path) -> dict[str, list[list[Any]]]:
+    """The signature of each top-level folder (unit) of ``out``."""
+    units: dict[str, list[list[Any]]] = {}
+    try:
+        entries = [e for e in os.scandir(out) if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return units
+    for entry in entries:
+        if not entry.name.startswith("."):
+            units[entry.name] = output_signature(Path(entry.path))
+    return units
+
+
+def output_signature(out: Path) -> list[list[Any]]:
+    """(path, size, mtime_ns) of every file under ``out``: cheap, and changes on any edit."""
+    rows: list[list[Any]] = []
+    if out.is_dir():
+        _scan(str(out), "", rows)
+    return rows
+
+
+def _scan(folder: str, prefix: str, rows: list[list[Any]]) -> None:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        rel = prefix + entry.name
+        if entry.is_dir(follow_symlinks=False):
+            _scan(entry.path, rel + "/", rows)
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        rows.append([rel, st.st_size, st.st_mtime_ns])
+
+
+def _diagnostic(raw: Mapping[str, Any]) -> Diagnostic:
+    pos = SourcePos(raw["file"], raw["line"] or 0, raw["col"] or 0) if raw["file"] else None
+    return Diagnostic(raw["message"], pos, raw["severity"], raw["id"])
+
+
+def _mark_cache_root(path: Path) -> None:
+    """Make ``.kconfig-cache/`` ignore itself (as pytest's cache does), so it never shows
+    up in ``git status`` even where the project's .gitignore does not list it."""
+    for parent in path.parents:
+        if parent.name == CACHE_DIR:
+            ignore = parent / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# created by kconfig: the build cache, safe to delete\n*\n")
+            return
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def _write_json(path: Path, payload: Any) -> None:
+    """Atomic and best-effort: a cache that cannot be written is only a slower build."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _mark_cache_root(path)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        return
+
+
+class AppCache:
+    """Rendered manifests of each app of one environment, keyed by that app's inputs.
+
+    An app's manifests depend only on its own files (``bases/<app>/``, its overlays along the
+    ``extends`` chain), the environment's env.yaml chain, kconfig.yaml, ``components/`` and
+    ``lib/``, plus the render options: that is its key. A one-tag change in one overlay thus
+    re-renders one app; validation still runs over the whole environment.
+    """
+
+    def __init__(self, cache: BuildCache, env: str, options: Mapping[str, Any]) -> None:
+        project = cache.project
+        root = project.root
+        self.cache = cache
+        self.env = env
+        self.chain = project.env(env).chain
+        shared = [root / "kconfig.yaml"]
+        shared += [root / "overlays" / name / "env.yaml" for name in self.chain]
+        for folder in TRACKED[1:]:  # components, lib
+            shared += _files_under(root / folder)
+        allowed = {name: os.environ.get(name) for name in project.config.allow_env}
+        self.base = hashlib.blake2b(
+            (
+                _hash_files(shared, root) + json.dumps([allowed, dict(options)], sort_keys=True)
+            ).encode(),
+            digest_size=20,
+        ).hexdigest()
+        self.path = cache.folder / "apps" / f"{env}.json"
+        loaded = _read_json(self.path)
+        self.entries: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
+        self.dirty = False
+
+    def key(self, app: str) -> str:
+        root = self.cache.project.root
+        paths = _files_under(root / "bases" / app)
+        paths += [root / "overlays" / name / f"{app}.yaml" for name in self.chain]
+        existing = [p for p in paths if p.exists()]
+        return hashlib.blake2b(
+            (self.base + _hash_files(existing, root, self.cache.memo)).encode(), digest_size=20
+        ).hexdigest()
+
+    def get(self, app: str, key: str) -> list[Any] | None:
+        """The cached manifests (as :meth:`Manifest` data) of ``app`` under ``key``."""
+        entry = self.entries.get(app)
+        if not isinstance(entry, dict) or entry.get("key") != key:
+            return None
+        manifests = entry.get("manifests")
+        return manifests if isinstance(manifests, list) else None
+
+    def put(self, app: str, key: str, manifests: list[Any]) -> None:
+        self.entries[app] = {"key": key, "manifests": manifests}
+        self.dirty = True
+
+    def save(self) -> None:
+        if self.dirty:
+            self.cache.stage(self.path, self.entries)
+            self.dirty = False
+
+
+class InputCache:
+    """Input files of one environment known (by role and content) to validate cleanly."""
+
+    def __init__(self, cache: BuildCache, env: str) -> None:
+        self.cache = cache
+        self.root = cache.project.root
+        self.path = cache.folder / "inputs" / f"{env}.json"
+        loaded = _read_json(self.path)
+        self.known: set[str] = set(loaded) if isinstance(loaded, list) else set()
+        self.added = False
+
+    def _key(self, rel: str, role: str) -> str | None:
+        try:
+            data = (self.root / rel).read_bytes()
+        except OSError:
+            return None
+        return f"{role}:{rel}:{hashlib.blake2b(data, digest_size=16).hexdigest()}"
+
+    def is_clean(self, rel: str, role: str) -> bool:
+        key = self._key(rel, role)
+        return key is not None and key in self.known
+
+    def mark(self, rel: str, role: str) -> None:
+        key = self._key(rel, role)
+        if key is not None and key not in self.known:
+            self.known.add(key)
+            self.added = True
+
+    def save(self) -> None:
+        if self.added:
+            self.cache.stage(self.path, sorted(self.known))
+            self.added = False
