@@ -137,6 +137,7 @@ class Settings:
     kconfig: Command
     kubectl: str | None
     skip_kustomize_slow: bool
+    kustomize_slow_w1: bool  # with skip_kustomize_slow: still run W1 at N>=500
     kapitan: str | None  # the kapitan binary when --kapitan found one
     smoke: bool
     timeout: float
@@ -281,13 +282,15 @@ class Context:
     def out(self, n: int, name: str) -> Path:
         return self.settings.work / f"out-{n}" / name
 
-    def wants(self, tool: Tool, n: int) -> str | None:
-        """None when the tool runs at this N, else why it is skipped."""
+    def wants(self, tool: Tool, n: int, workload: str = "") -> str | None:
+        """None when the tool runs at this N (and workload), else why it is skipped."""
         if tool not in self.settings.tools:
             return "not selected (--tools)"
         if tool == "kustomize" and self.settings.kubectl is None:
             return "kubectl not found"
         if tool == "kustomize" and n >= SLOW_N and self.settings.skip_kustomize_slow:
+            if self.settings.kustomize_slow_w1 and workload.startswith("W1"):
+                return None
             return "skipped (--skip-kustomize-500)"
         return None
 
@@ -297,7 +300,7 @@ def run_row(ctx: Context, workload: str, n: int, jobs: Sequence[Job]) -> Row:
     results: dict[Tool, Measurement] = {}
     wanted: list[Job] = []
     for job in (j for j in jobs if ctx.shows(j.tool)):
-        reason = ctx.wants(job.tool, n)
+        reason = ctx.wants(job.tool, n, workload)
         if reason is None:
             wanted.append(job)
         else:
@@ -721,6 +724,11 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not run Kustomize at N>=500 (it takes minutes per run)",
     )
+    p.add_argument(
+        "--kustomize-500-w1-only",
+        action="store_true",
+        help="at N>=500 run Kustomize for W1 only (about 2 minutes per run; W2 takes ~6)",
+    )
     p.add_argument("--kapitan", action="store_true", help="add a Kapitan column (kapitan on PATH)")
     p.add_argument("--smoke", action="store_true", help="N=10, one run, no targets: a few seconds")
     p.add_argument(
@@ -748,7 +756,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         tools=args.tools,
         kconfig=tuple(shlex.split(args.kconfig)),
         kubectl=args.kubectl,
-        skip_kustomize_slow=args.skip_kustomize_500,
+        skip_kustomize_slow=args.skip_kustomize_500 or args.kustomize_500_w1_only,
+        kustomize_slow_w1=args.kustomize_500_w1_only,
         kapitan=shutil.which("kapitan") if args.kapitan else None,
         smoke=args.smoke,
         timeout=args.timeout,
