@@ -1,7 +1,9 @@
 """The build cache: skip environments whose inputs did not change since the last build.
 
 Stored under the project in ``.kconfig-cache/`` (git-ignored, safe to delete at any time).
-Everything in it is keyed by content, never trusted across versions:
+Everything in it is keyed by content, never trusted across versions, and authenticated with
+a per-user key kept outside the project (:func:`machine_secret`), so an entry committed by
+a pull request is ignored, never used:
 
 * a **package key**: kconfig's version, the bytes of its own code, templates and schemas, the
   versions of the libraries that shape the output (Jinja2, Jsonnet, PyYAML, the schema
@@ -24,8 +26,10 @@ damaged or foreign entry is ignored, never an error.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -104,9 +108,10 @@ class EnvEntry:
 class BuildCache:
     """The cache of one project. Construct with :meth:`open`; every method is best-effort."""
 
-    def __init__(self, project: Project, folder: Path) -> None:
+    def __init__(self, project: Project, folder: Path, secret: bytes) -> None:
         self.project = project
         self.folder = folder
+        self.secret = secret
         self._shared: str | None = None
         self.memo: dict[Path, bytes] = {}
         # Writes wait until the build has succeeded: a failed or --check run leaves the
@@ -118,12 +123,19 @@ class BuildCache:
 
     def flush(self) -> None:
         for path, payload in self.pending:
-            _write_json(path, payload)
+            _write_json(path, payload, self.secret)
         self.pending.clear()
 
+    def read(self, path: Path) -> Any:
+        return _read_json(path, self.secret)
+
     @classmethod
-    def open(cls, project: Project) -> BuildCache:
-        return cls(project, project.root / CACHE_DIR / package_key())
+    def open(cls, project: Project) -> BuildCache | None:
+        """The project's cache, or None when no secret key can be had (then: no cache)."""
+        secret = machine_secret()
+        if secret is None:
+            return None
+        return cls(project, project.root / CACHE_DIR / package_key(), secret)
 
     # -- digests -----------------------------------------------------------------------
     def _shared_digest(self) -> str:
@@ -157,7 +169,7 @@ class BuildCache:
         return self.folder / "envs" / f"{env}.json"
 
     def load_env(self, env: str, digest: str) -> EnvEntry | None:
-        data = _read_json(self._env_path(env))
+        data = self.read(self._env_path(env))
         if not isinstance(data, dict) or data.get("digest") != digest:
             return None
         try:
@@ -184,7 +196,7 @@ class BuildCache:
 
     def output_unchanged(self, out: Path, key: str) -> bool:
         """Whether ``out`` still holds exactly what the build with ``key`` wrote."""
-        data = _read_json(self._out_path(out))
+        data = self.read(self._out_path(out))
         return (
             isinstance(data, dict)
             and data.get("key") == key
@@ -193,7 +205,7 @@ class BuildCache:
 
     def untouched_units(self, out: Path) -> set[str]:
         """Unit folders of ``out`` exactly as the last build or check left them."""
-        data = _read_json(self._out_path(out))
+        data = self.read(self._out_path(out))
         known = data.get("units") if isinstance(data, dict) else None
         if not isinstance(known, dict):
             return set()
@@ -201,7 +213,8 @@ class BuildCache:
         return {unit for unit, rows in known.items() if now.get(unit) == rows}
 
     def remember_output(self, out: Path, key: str) -> None:
-        _write_json(self._out_path(out), {"key": key, "units": _unit_signatures(out)})
+        payload = {"key": key, "units": _unit_signatures(out)}
+        _write_json(self._out_path(out), payload, self.secret)
 
 
 def _unit_signatures(out: Path) -> dict[str, list[list[Any]]]:
@@ -258,23 +271,62 @@ def _mark_cache_root(path: Path) -> None:
             return
 
 
-def _read_json(path: Path) -> Any:
+def _read_json(path: Path, secret: bytes) -> Any:
+    """The payload of a cache file, or None unless its MAC proves this machine wrote it."""
     try:
-        return json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        mac, _, body = path.read_bytes().partition(b"\n")
+    except OSError:
+        return None
+    expected = hmac.new(secret, body, hashlib.sha256).hexdigest().encode()
+    if not hmac.compare_digest(mac, expected):
+        return None  # written elsewhere (committed by a pull request?) or damaged: ignore
+    try:
+        return json.loads(body)
+    except ValueError:
         return None
 
 
-def _write_json(path: Path, payload: Any) -> None:
+def _write_json(path: Path, payload: Any, secret: bytes) -> None:
     """Atomic and best-effort: a cache that cannot be written is only a slower build."""
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    mac = hmac.new(secret, body, hashlib.sha256).hexdigest().encode()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _mark_cache_root(path)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
+        tmp.write_bytes(mac + b"\n" + body)
         tmp.replace(path)
     except OSError:
         return
+
+
+def machine_secret() -> bytes | None:
+    """The key that authenticates cache entries, kept outside every project.
+
+    Anything inside the project is as untrusted as an overlay: a pull request could commit a
+    ``.kconfig-cache/`` entry matching the digest of its own sources and have unvalidated
+    output written. Entries carry an HMAC under this per-user key
+    (``$XDG_CACHE_HOME/kconfig/secret``, created once, mode 0600), so only entries written on
+    this machine are ever used.
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    path = Path(base) / "kconfig" / "secret"
+    try:
+        return path.read_bytes() or None
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(32))
+        return path.read_bytes()
+    except FileExistsError:  # another build created it meanwhile
+        return path.read_bytes() or None
+    except OSError:
+        return None
 
 
 class AppCache:
@@ -304,7 +356,7 @@ class AppCache:
             digest_size=20,
         ).hexdigest()
         self.path = cache.folder / "apps" / f"{env}.json"
-        loaded = _read_json(self.path)
+        loaded = cache.read(self.path)
         self.entries: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
         self.dirty = False
 
@@ -342,7 +394,7 @@ class InputCache:
         self.cache = cache
         self.root = cache.project.root
         self.path = cache.folder / "inputs" / f"{env}.json"
-        loaded = _read_json(self.path)
+        loaded = cache.read(self.path)
         self.known: set[str] = set(loaded) if isinstance(loaded, list) else set()
         self.added = False
 

@@ -562,6 +562,7 @@ def _plan_environments(
     naming this exact output (to recognise an output folder nothing has touched since)."""
     # --commit promises to leave the working tree exactly as it was: no cache there.
     cache = BuildCache.open(project) if request.cache and not request.commit else None
+    # (None also when no per-user key can be had: then every environment renders.)
     options = {"validate": request.validate}
     digests = {env: cache.env_digest(env, options) for env in envs} if cache else {}
     planned: dict[str, dict[str, bytes]] = {}

@@ -10,6 +10,7 @@ must still compare against the real rendering.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,15 +22,8 @@ from tests.adversarial._harness import BASE, command_exists
 
 FORGED = "hostNetwork: true  # forged\n      containers:"
 
-pytestmark = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "kconfig/_cache.py trusts .kconfig-cache/ inside the project: a committed entry whose "
-        "digest matches the sources is written (unvalidated) by build and accepted by "
-        "build --check. Keep the cache outside the project, or authenticate entries with a "
-        "key kept outside it."
-    ),
-)
+# kconfig authenticates cache entries with a per-user key kept outside the project
+# (kconfig._cache.machine_secret): a forged or foreign entry is ignored.
 
 
 def _kconfig(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -54,11 +48,13 @@ def _poisoned(tmp_path: Path) -> Path:
     if not entries:
         pytest.skip("no build cache in the project (nothing to poison)")
     for entry in entries:
-        data = json.loads(entry.read_text(encoding="utf-8"))
+        # An entry is "<mac>\n<json>"; a forger can edit the JSON but not recompute the MAC.
+        mac, _, body = entry.read_bytes().partition(b"\n")
+        data = json.loads(body)
         for name, text in data["files"].items():
             if "deployment" in name:
                 data["files"][name] = text.replace("containers:", FORGED, 1)
-        entry.write_text(json.dumps(data), encoding="utf-8")
+        entry.write_bytes(mac + b"\n" + json.dumps(data).encode())
     return root
 
 
@@ -76,3 +72,33 @@ def test_a_committed_cache_entry_does_not_fool_the_drift_check(tmp_path: Path) -
     target.write_text(target.read_text().replace("containers:", FORGED, 1))
     check = _kconfig(root, "build", "qa", "--check")
     assert check.returncode == 1, "the committed output is not what the sources render"
+
+
+def test_a_cache_written_under_another_key_is_ignored(tmp_path: Path) -> None:
+    """An authentic entry from another machine (another user's key) is not trusted either."""
+    if not command_exists("build"):
+        pytest.skip("kconfig build not available yet")
+    root = tmp_path / "project"
+    shutil.copytree(BASE, root)
+    other = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "other-machine")}
+    first = subprocess.run(
+        [sys.executable, "-m", "kconfig", "-C", str(root), "build", "qa"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=other,
+    )
+    assert first.returncode == 0, first.stderr
+    target = root / "deploy" / "qa" / "web" / "deployment-web.yaml"
+    target.write_text(target.read_text().replace("containers:", FORGED, 1))
+    mine = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "this-machine")}
+    check = subprocess.run(
+        [sys.executable, "-m", "kconfig", "-C", str(root), "build", "qa", "--check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=mine,
+    )
+    assert check.returncode == 1, "a foreign cache must not vouch for the committed output"
