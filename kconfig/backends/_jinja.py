@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 import jinja2.runtime
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
@@ -89,6 +90,33 @@ _OPTIONS: dict[str, Any] = {
     "keep_trailing_newline": True,
     "auto_reload": False,
 }
+
+
+class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """A bytecode cache that never fails a render: an unwritable cache is only slower."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            return
+
+
+def _builtin_bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled built-in templates, kept per user like Python's own .pyc files.
+
+    Compiling kconfig's eleven built-ins costs about 0.1 s, a third of a small project's
+    render; the cache makes it a file read. It lives beside the build cache's key, outside any
+    project (``$XDG_CACHE_HOME/kconfig``), is keyed by Jinja2 itself on each template's name
+    and source checksum, and is only ever used for kconfig's own (trusted) templates.
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    folder = Path(base) / "kconfig" / f"jinja-{jinja2.__version__}"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _QuietBytecodeCache(str(folder), "kconfig-%s.cache")
 
 
 def _configure(env: jinja2.Environment) -> jinja2.Environment:
@@ -159,7 +187,9 @@ class JinjaBackend:
         # data (data cannot execute in Jinja2), so they skip the sandbox's per-attribute
         # checks, which cost about a third of the render time at fleet scale.
         self.env = _configure(_Sandbox(settings.allow_env, loader=loader, **_OPTIONS))
-        self.trusted = _configure(jinja2.Environment(loader=loader, **_OPTIONS))
+        self.trusted = _configure(
+            jinja2.Environment(loader=loader, bytecode_cache=_builtin_bytecode_cache(), **_OPTIONS)
+        )
 
     def render(self, template: Template, context: Mapping[str, Any]) -> list[dict[str, Any]]:
         try:
