@@ -16,11 +16,8 @@ Errors are :class:`KconfigError` subclasses carrying located diagnostics (see
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kconfig._manifests import Manifest
-from kconfig._project import Environment, Project
-from kconfig._values import Values
 from kconfig._version import __version__
 from kconfig.errors import (
     Diagnostic,
@@ -34,6 +31,32 @@ from kconfig.errors import (
     UsageError,
     ValidationError,
 )
+
+if TYPE_CHECKING:
+    from kconfig._manifests import Manifest
+    from kconfig._project import Environment, Project
+    from kconfig._values import Values
+
+# Loaded on first use (PEP 562): `kconfig --version` and `kconfig --help` must not pay for
+# YAML, deepmerge and the rest of the pipeline.
+_LAZY = {
+    "Manifest": "kconfig._manifests",
+    "Environment": "kconfig._project",
+    "Project": "kconfig._project",
+    "Values": "kconfig._values",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kconfig' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Diagnostic",
@@ -58,6 +81,7 @@ __all__ = [
 
 def _bodies(manifests: Iterable[Manifest | Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     from kconfig._dump import canonical
+    from kconfig._manifests import Manifest
 
     return [m.body if isinstance(m, Manifest) else canonical(m) for m in manifests]
 
