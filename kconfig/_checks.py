@@ -22,31 +22,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from kconfig._manifests import Manifest
+from kconfig._manifests import CLUSTER_SCOPED, Manifest
 from kconfig.errors import Severity
 
 PathKey = tuple[str | int, ...]
 
-CLUSTER_SCOPED = frozenset(
-    {
-        "Namespace",
-        "ClusterRole",
-        "ClusterRoleBinding",
-        "CustomResourceDefinition",
-        "PriorityClass",
-        "StorageClass",
-        "PersistentVolume",
-        "IngressClass",
-        "RuntimeClass",
-        "ValidatingWebhookConfiguration",
-        "MutatingWebhookConfiguration",
-        "ClusterIssuer",
-        "ClusterAnalysisTemplate",
-        "APIService",
-        "CSIDriver",
-        "VolumeSnapshotClass",
-    }
-)
 # Kinds whose pods come from a template at spec.template (CronJob is handled apart).
 TEMPLATE_KINDS = frozenset(
     {

@@ -26,6 +26,29 @@ KIND_ORDER = (
 )
 _RANK = {kind: i for i, kind in enumerate(KIND_ORDER)}
 
+# Kinds that live outside any namespace: kconfig gives them no namespace and does not hold
+# them to the environment's.
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "PriorityClass",
+        "StorageClass",
+        "PersistentVolume",
+        "IngressClass",
+        "RuntimeClass",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "ClusterIssuer",
+        "ClusterAnalysisTemplate",
+        "APIService",
+        "CSIDriver",
+        "VolumeSnapshotClass",
+    }
+)
+
 ENV_APP = ""  # the "app" of environment-wide objects (Namespace, isolation policy)
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from kconfig._context import app_context, env_context, env_only_context, project_context
 from kconfig._dump import canonical
 from kconfig._manifests import (
+    CLUSTER_SCOPED,
     ENV_APP,
     Manifest,
     drop_nulls,
@@ -64,23 +65,6 @@ APP_TEMPLATES = (
     "networkpolicy",
 )
 ENV_TEMPLATES = ("namespace", "isolation")
-
-# Kinds that live outside any namespace: kconfig must not give them one.
-CLUSTER_SCOPED = frozenset(
-    {
-        "Namespace",
-        "ClusterRole",
-        "ClusterRoleBinding",
-        "CustomResourceDefinition",
-        "PriorityClass",
-        "StorageClass",
-        "PersistentVolume",
-        "IngressClass",
-        "ValidatingWebhookConfiguration",
-        "MutatingWebhookConfiguration",
-        "ClusterIssuer",
-    }
-)
 
 
 @dataclass
