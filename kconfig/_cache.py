@@ -105,6 +105,15 @@ class EnvEntry:
     warnings: tuple[Diagnostic, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class OutputState:
+    """``unchanged``: the output folder is exactly what the build with this key wrote;
+    ``untouched``: unit folders exactly as the last build left them."""
+
+    unchanged: bool
+    untouched: frozenset[str]
+
+
 class BuildCache:
     """The cache of one project. Construct with :meth:`open`; every method is best-effort."""
 
@@ -194,23 +203,16 @@ class BuildCache:
         name = hashlib.blake2b(str(out).encode(), digest_size=10).hexdigest()
         return self.folder / "out" / f"{name}.json"
 
-    def output_unchanged(self, out: Path, key: str) -> bool:
-        """Whether ``out`` still holds exactly what the build with ``key`` wrote."""
-        data = self.read(self._out_path(out))
-        return (
-            isinstance(data, dict)
-            and data.get("key") == key
-            and data.get("units") == _unit_signatures(out)
-        )
-
-    def untouched_units(self, out: Path) -> set[str]:
-        """Unit folders of ``out`` exactly as the last build or check left them."""
+    def output_state(self, out: Path, key: str) -> OutputState:
+        """How ``out`` compares with what the last build (or the one with ``key``) left:
+        one read of the record and one scan of the folder."""
         data = self.read(self._out_path(out))
         known = data.get("units") if isinstance(data, dict) else None
         if not isinstance(known, dict):
-            return set()
+            return OutputState(False, frozenset())
         now = _unit_signatures(out)
-        return {unit for unit, rows in known.items() if now.get(unit) == rows}
+        untouched = frozenset(unit for unit, rows in known.items() if now.get(unit) == rows)
+        return OutputState(data.get("key") == key and known == now, untouched)
 
     def remember_output(self, out: Path, key: str) -> None:
         payload = {"key": key, "units": _unit_signatures(out)}

@@ -531,7 +531,8 @@ def build(project: Project, request: BuildRequest) -> BuildResult:
     if request.commit:
         commits = tuple(commit_branches(project, settings, planned, out))
         return BuildResult(out, commits=commits, warnings=warnings)
-    if cache is not None and cache.output_unchanged(out.path, key):
+    state = cache.output_state(out.path, key) if cache is not None else None
+    if state is not None and state.unchanged:
         units = tuple(UnitResult(env, "unchanged", len(files)) for env, files in planned.items())
         return BuildResult(out, units=units, warnings=warnings)
     plan = plan_output(
@@ -544,7 +545,9 @@ def build(project: Project, request: BuildRequest) -> BuildResult:
     )
     if request.check:  # writes nothing, the cache included
         return BuildResult(out, diffs=tuple(check_plan(out, plan)), warnings=warnings)
-    trusted = frozenset(_trusted_units(cache, out.path, planned, fresh)) if cache else frozenset()
+    # Environments taken from the cache whose folder the last build left untouched.
+    # (Only environments: the argocd/ and flux/ files are recomputed every build.)
+    trusted = (state.untouched & planned.keys()) - fresh if state is not None else frozenset()
     units = tuple(apply_plan(out, plan, trusted))
     if cache is not None:
         cache.flush()
@@ -594,14 +597,6 @@ def _plan_environments(
         digest_size=20,
     ).hexdigest()
     return planned, _merged_warnings(per_env), key, cache, set(missing)
-
-
-def _trusted_units(
-    cache: BuildCache, out: Path, planned: Mapping[str, object], fresh: set[str]
-) -> set[str]:
-    """Environments taken from the cache whose folder the last build left untouched."""
-    cached = {env for env in planned if env not in fresh}
-    return cached & cache.untouched_units(out) if cached else set()
 
 
 def _merged_warnings(per_env: Sequence[tuple[str, Sequence[Diagnostic]]]) -> tuple[Diagnostic, ...]:
