@@ -3,7 +3,6 @@ atomicity, Argo CD files, branch per environment, and the pre-commit hook."""
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import signal
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO, run_kconfig
+from tests.conftest import GIT_ENV, REPO, git, run_kconfig
 
 KUBECTL = Path("/usr/bin/kubectl")
 ESTATE_ENVS = ("qa", "e2e", "stage", "prod")
@@ -340,26 +339,6 @@ def test_argocd_files_are_written_and_pruned(make_project: Callable[..., Path]) 
 
 
 # -- branch per environment ------------------------------------------------------------------
-
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-}
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **GIT_ENV},
-    ).stdout.strip()
 
 
 def snapshot(repo: Path) -> tuple[str, str, bytes, str, dict[str, bytes]]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from kconfig._gitops import (
     validate_argocd,
 )
 from kconfig.errors import LoadError, OutputError, SourcePos, ValidationError
+from tests.conftest import GIT_ENV, git
 
 ARGO = (
     "gitops:\n"
@@ -237,26 +236,6 @@ def test_generated_objects_are_validated_against_the_schemas() -> None:
 
 
 # -- branch commits ------------------------------------------------------------------------
-
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-}
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **GIT_ENV},
-    ).stdout.strip()
 
 
 @pytest.fixture
