@@ -336,7 +336,9 @@ KAPITAN_COMPONENT = "components/shop.jsonnet"
 # domain and the tags. String concatenation, not `%`: the C++ Jsonnet engine is slow on format.
 KAPITAN_JSONNET = """\
 // The reference fleet (FLEET.md): the shape of an app, written once.
-local p = std.native('inventory')(std.extVar('target'), null).parameters;
+// lib/kapitan.libjsonnet ships with Kapitan (imports fall back to its install folder).
+local kap = import 'lib/kapitan.libjsonnet';
+local p = kap.inventory().parameters;
 
 local selector(name) = { 'app.kubernetes.io/name': name };
 local labels(name) = selector(name) + { 'app.kubernetes.io/part-of': p.project, env: p.env };

@@ -138,7 +138,7 @@ class Settings:
     kubectl: str | None
     skip_kustomize_slow: bool
     kustomize_slow_w1: bool  # with skip_kustomize_slow: still run W1 at N>=500
-    kapitan: str | None  # the kapitan binary when --kapitan found one
+    kapitan: Command | None  # the Kapitan command (absolute program) when its column runs
     smoke: bool
     timeout: float
     work: Path
@@ -273,7 +273,7 @@ class Context:
         return (self.settings.kubectl or "kubectl", "kustomize", str(overlay), *args)
 
     def kapitan(self, *args: str) -> Command:
-        return (self.settings.kapitan or "kapitan", *args)
+        return (*(self.settings.kapitan or ("kapitan",)), *args)
 
     def shows(self, tool: Tool) -> bool:
         """Whether the tool has a column at all (Kapitan only with --kapitan)."""
@@ -587,7 +587,8 @@ def machine_lines(ctx: Context) -> list[str]:
         ("kconfig", f"{_version((*s.kconfig, '--version'))} (`{shlex.join(s.kconfig)}`)"),
     ]
     if s.kapitan is not None:
-        rows.append(("Kapitan", f"{_version((s.kapitan, '--version'))} (`{s.kapitan}`)"))
+        version = _version((*s.kapitan, "--version"))
+        rows.append(("Kapitan", f"{version} (`{shlex.join(s.kapitan)}`)"))
     rows.append(("runs per cell", f"{s.runs}, tools alternating within each run"))
     return ["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]
 
@@ -729,19 +730,28 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="at N>=500 run Kustomize for W1 only (about 2 minutes per run; W2 takes ~6)",
     )
-    p.add_argument("--kapitan", action="store_true", help="add a Kapitan column (kapitan on PATH)")
+    p.add_argument(
+        "--kapitan", action="store_true", help="add a Kapitan column (`kapitan` on PATH)"
+    )
+    p.add_argument(
+        "--kapitan-cmd",
+        metavar="CMD",
+        help="the Kapitan command, shell-quoted, e.g. /tmp/kapvenv/bin/kapitan (implies --kapitan)",
+    )
     p.add_argument("--smoke", action="store_true", help="N=10, one run, no targets: a few seconds")
     p.add_argument(
         "--kconfig",
-        default=shlex.join([sys.executable, "-m", "kconfig"]),
-        help="the kconfig command, shell-quoted (default: this Python -m kconfig)",
+        default=shlex.join(default_kconfig()),
+        help="the kconfig command, shell-quoted (default: the `kconfig` script beside this "
+        "Python, as users run it; else this Python -m kconfig)",
     )
     p.add_argument("--kubectl", default=_default_kubectl(), help="kubectl binary")
     p.add_argument(
         "--tools",
         type=_tools,
         default=tuple(TOOL_NAMES),
-        help="which tools to run (default kconfig,kustomize,kapitan; Kapitan needs --kapitan)",
+        help="which tools to run (default kconfig,kustomize,kapitan; Kapitan needs --kapitan "
+        "or --kapitan-cmd)",
     )
     p.add_argument("--timeout", type=float, default=1800, help="seconds per process")
     p.add_argument("--work", type=Path, default=DEFAULT_WORK, help="scratch dir for fleets")
@@ -758,11 +768,51 @@ def settings_from(args: argparse.Namespace) -> Settings:
         kubectl=args.kubectl,
         skip_kustomize_slow=args.skip_kustomize_500 or args.kustomize_500_w1_only,
         kustomize_slow_w1=args.kustomize_500_w1_only,
-        kapitan=shutil.which("kapitan") if args.kapitan else None,
+        kapitan=kapitan_command(args.kapitan, args.kapitan_cmd),
         smoke=args.smoke,
         timeout=args.timeout,
         work=args.work.resolve(),
     )
+
+
+def default_kconfig() -> list[str]:
+    """The ``kconfig`` console script of this interpreter's environment, as a user runs it
+    (``python -m kconfig`` adds runpy's few milliseconds to every start-up row)."""
+    script = Path(sys.executable).parent / "kconfig"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "kconfig"]
+
+
+def compile_kconfig() -> str | None:
+    """Compile this environment's kconfig to bytecode, as ``pip install`` does for a wheel.
+
+    An editable install under ``PYTHONDONTWRITEBYTECODE=1`` (common in CI images) would
+    otherwise recompile every changed module in every measured process. Returns a note for
+    the report, or None when there is no kconfig package here to compile.
+    """
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("kconfig")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    if not folders:
+        return None
+    with contextlib.redirect_stdout(None):
+        compileall.compile_dir(folders[0], quiet=2)
+    return "kconfig's bytecode was compiled before measuring, as `pip install` does."
+
+
+def kapitan_command(requested: bool, cmd: str | None) -> Command | None:
+    """The Kapitan command when its column is wanted and its program exists, else None.
+
+    The program is made absolute: Kapitan runs in the inventory's folder, so a relative path
+    would not resolve there. absolute(), not resolve(): a venv's `python` is a symlink that must
+    stay in the venv.
+    """
+    if not requested and cmd is None:
+        return None
+    argv = shlex.split(cmd) if cmd is not None else ["kapitan"]
+    found = shutil.which(argv[0]) if argv else None
+    return None if found is None else (str(Path(found).absolute()), *argv[1:])
 
 
 def preflight(settings: Settings) -> tuple[Failure | None, tuple[str, ...], list[str]]:
@@ -770,6 +820,9 @@ def preflight(settings: Settings) -> tuple[Failure | None, tuple[str, ...], list
     notes: list[str] = []
     if "kconfig" not in settings.tools:
         return None, (), notes
+    compiled = compile_kconfig()
+    if compiled is not None:
+        notes.append(compiled)
     command = (*settings.kconfig, "--version")
     rc, output = capture(command)
     if rc != 0:
@@ -800,7 +853,10 @@ def kapitan_notes(requested: bool, settings: Settings) -> list[str]:
     if not requested:
         return []
     if settings.kapitan is None:
-        return ["Kapitan: `--kapitan` given but `kapitan` is not on PATH; column skipped."]
+        return [
+            "Kapitan: `--kapitan` given but `kapitan` is not on PATH; column skipped "
+            "(point `--kapitan-cmd` at it)."
+        ]
     return [
         "Kapitan runs `kapitan compile` of the generated inventory (one class, a target per "
         "environment, one Jsonnet component) in its folder. It cannot write to stdout, so its "
@@ -828,8 +884,11 @@ def emit(text: str, out: Path | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parser().parse_args(argv)
+    cli = parser()
+    args = cli.parse_args(argv)
     settings = settings_from(args)
+    if args.kapitan_cmd is not None and settings.kapitan is None:
+        cli.error(f"--kapitan-cmd: cannot find the program of {args.kapitan_cmd!r}")
     settings.work.mkdir(parents=True, exist_ok=True)
     failure, build_flags, notes = preflight(settings)
     if failure is not None:
@@ -842,7 +901,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     ctx = Context(settings, build_flags)
     rows = run_all(ctx)
-    notes = [*notes, *STANDING_NOTES, *kapitan_notes(args.kapitan, settings)]
+    kapitan_wanted = args.kapitan or args.kapitan_cmd is not None
+    notes = [*notes, *STANDING_NOTES, *kapitan_notes(kapitan_wanted, settings)]
     emit(report(ctx, rows, notes, argv), args.out)
     return exit_code(rows, settings.smoke)
 
