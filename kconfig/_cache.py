@@ -37,6 +37,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kconfig._usercache import user_cache_dir
 from kconfig._version import __version__
 from kconfig.errors import Diagnostic, SourcePos
 
@@ -48,32 +49,62 @@ TRACKED = ("bases", "components", "lib")
 _OUTPUT_LIBRARIES = ("Jinja2", "jsonnet", "PyYAML", "jsonschema-rs", "kubernetes-validate")
 
 
-def _hash_files(paths: Iterable[Path], root: Path, memo: dict[Path, bytes] | None = None) -> str:
-    """One digest over the names and contents of ``paths`` (``memo``: per-file digests
-    already computed in this process, so a file is read once however many keys use it)."""
+def _digest(path: Path, memo: dict[Path, bytes | None]) -> bytes | None:
+    """The content digest of one file (None when it cannot be read), read once per process:
+    the environment and app keys and the input cache all ask about the same files."""
+    if path in memo:
+        return memo[path]
+    try:
+        found: bytes | None = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+    except OSError:
+        found = None
+    memo[path] = found
+    return found
+
+
+def _hash_files(
+    paths: Iterable[Path],
+    root: Path,
+    memo: dict[Path, bytes | None] | None = None,
+    *,
+    skip_missing: bool = False,
+) -> str:
+    """One digest over the names and contents of ``paths``; a file that cannot be read counts
+    as such, or, with ``skip_missing``, not at all (an app without an overlay)."""
     memo = {} if memo is None else memo
     digest = hashlib.blake2b(digest_size=20)
     for path in sorted(paths):
+        part = _digest(path, memo)
+        if part is None and skip_missing:
+            continue
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        part = memo.get(path)
-        if part is None:
-            try:
-                part = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
-            except OSError:
-                part = b"<unreadable>"
-            memo[path] = part
-        digest.update(part)
+        digest.update(b"<unreadable>" if part is None else part)
     return digest.hexdigest()
 
 
-def _files_under(folder: Path) -> list[Path]:
-    found: list[Path] = []
-    if not folder.is_dir():
+def _files_under(folder: Path, memo: dict[Path, list[Path]] | None = None) -> list[Path]:
+    """Files below ``folder`` (hidden folders and ``__pycache__`` left out). With ``memo``,
+    the listing of every folder walked on the way is kept too: one walk of ``bases/`` then
+    answers each app's folder."""
+    memo = {} if memo is None else memo
+    found = memo.get(folder)
+    if found is not None:
         return found
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
-        found.extend(Path(dirpath) / name for name in filenames)
-    return found
+    walked: dict[Path, list[Path]] = {folder: []}
+    if folder.is_dir():
+        for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
+            here = Path(dirpath)
+            files = [here / name for name in filenames]
+            node = here
+            while True:  # a file is under its folder and every folder above, up to ``folder``
+                walked.setdefault(node, []).extend(files)
+                if node == folder:
+                    break
+                node = node.parent
+    for path, files in walked.items():
+        memo.setdefault(path, files)
+    return walked[folder]
 
 
 def package_key() -> str:
@@ -122,7 +153,9 @@ class BuildCache:
         self.folder = folder
         self.secret = secret
         self._shared: str | None = None
-        self.memo: dict[Path, bytes] = {}
+        # Per process, and inherited by forked workers: file digests and folder listings.
+        self.memo: dict[Path, bytes | None] = {}
+        self.listings: dict[Path, list[Path]] = {}
         # Writes wait until the build has succeeded: a failed or --check run leaves the
         # project untouched. (Forked workers hand theirs back to the parent.)
         self.pending: list[tuple[Path, Any]] = []
@@ -153,7 +186,7 @@ class BuildCache:
             root = self.project.root
             paths = [root / "kconfig.yaml"]
             for folder in TRACKED:
-                paths += _files_under(root / folder)
+                paths += _files_under(root / folder, self.listings)
             paths += [root / crd for crd in self.project.config.crds]
             self._shared = _hash_files(paths, root, self.memo)
         return self._shared
@@ -162,7 +195,9 @@ class BuildCache:
         """Everything that can change ``env``'s output, hashed."""
         root = self.project.root
         chain = self.project.env(env).chain
-        overlays = [p for name in chain for p in _files_under(root / "overlays" / name)]
+        overlays = [
+            p for name in chain for p in _files_under(root / "overlays" / name, self.listings)
+        ]
         allowed = {name: os.environ.get(name) for name in self.project.config.allow_env}
         digest = hashlib.blake2b(digest_size=20)
         for part in (
@@ -311,8 +346,7 @@ def machine_secret() -> bytes | None:
     (``$XDG_CACHE_HOME/kconfig/secret``, created once, mode 0600), so only entries written on
     this machine are ever used.
     """
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    path = Path(base) / "kconfig" / "secret"
+    path = user_cache_dir() / "secret"
     try:
         return path.read_bytes() or None
     except FileNotFoundError:
@@ -349,11 +383,12 @@ class AppCache:
         shared = [root / "kconfig.yaml"]
         shared += [root / "overlays" / name / "env.yaml" for name in self.chain]
         for folder in TRACKED[1:]:  # components, lib
-            shared += _files_under(root / folder)
+            shared += _files_under(root / folder, cache.listings)
         allowed = {name: os.environ.get(name) for name in project.config.allow_env}
         self.base = hashlib.blake2b(
             (
-                _hash_files(shared, root) + json.dumps([allowed, dict(options)], sort_keys=True)
+                _hash_files(shared, root, cache.memo)
+                + json.dumps([allowed, dict(options)], sort_keys=True)
             ).encode(),
             digest_size=20,
         ).hexdigest()
@@ -364,12 +399,10 @@ class AppCache:
 
     def key(self, app: str) -> str:
         root = self.cache.project.root
-        paths = _files_under(root / "bases" / app)
+        paths = list(_files_under(root / "bases" / app, self.cache.listings))
         paths += [root / "overlays" / name / f"{app}.yaml" for name in self.chain]
-        existing = [p for p in paths if p.exists()]
-        return hashlib.blake2b(
-            (self.base + _hash_files(existing, root, self.cache.memo)).encode(), digest_size=20
-        ).hexdigest()
+        own = _hash_files(paths, root, self.cache.memo, skip_missing=True)
+        return hashlib.blake2b((self.base + own).encode(), digest_size=20).hexdigest()
 
     def get(self, app: str, key: str) -> list[Any] | None:
         """The cached manifests (as :meth:`Manifest` data) of ``app`` under ``key``."""
@@ -401,11 +434,8 @@ class InputCache:
         self.added = False
 
     def _key(self, rel: str, role: str) -> str | None:
-        try:
-            data = (self.root / rel).read_bytes()
-        except OSError:
-            return None
-        return f"{role}:{rel}:{hashlib.blake2b(data, digest_size=16).hexdigest()}"
+        digest = _digest(self.root / rel, self.cache.memo)
+        return None if digest is None else f"{role}:{rel}:{digest.hex()}"
 
     def is_clean(self, rel: str, role: str) -> bool:
         key = self._key(rel, role)

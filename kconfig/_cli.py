@@ -16,7 +16,6 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 from kconfig._version import __version__
@@ -63,7 +62,9 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or, given a known ``command``, one with only that command's
+    sub-parser: building (and importing) all of them costs several milliseconds a run."""
     common = _common()
     parser = _Parser(
         prog="kconfig",
@@ -72,12 +73,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"kconfig {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    modules: dict[str, ModuleType] = {}
-    for name, module_name in COMMANDS.items():
-        module = modules.get(module_name) or importlib.import_module(module_name)
-        modules[module_name] = module
-        module.add_arguments(sub, name, common)
+    names = [command] if command in COMMANDS else list(COMMANDS)
+    for name in names:
+        importlib.import_module(COMMANDS[name]).add_arguments(sub, name, common)
     return parser
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The command word of ``argv``: the first argument that is not a global option."""
+    words = iter(argv)
+    for word in words:
+        if word == "-C":
+            next(words, None)  # its value
+        elif word == "--" or not word.startswith("-"):
+            return None if word == "--" else word
+    return None
 
 
 def project_dir(args: argparse.Namespace) -> Path:
@@ -110,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     _utf8_output()
     try:
-        parser = build_parser()
+        parser = build_parser(_command_of(argv))
         args = parser.parse_args(argv)
         if not getattr(args, "command", None):
             parser.print_help(sys.stderr)

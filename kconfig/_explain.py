@@ -13,7 +13,6 @@ The module also owns :func:`lookup`, the one resolver of such paths in plain dat
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from kconfig._dump import _is_plain
 from kconfig._merge import Origin, PathKey, is_named_list
+from kconfig._names import close_matches
 from kconfig._values import DEFAULTS_SOURCE, parse_value_path
 from kconfig._yamlio import position_of
 from kconfig.errors import SourcePos, UsageError
@@ -240,7 +240,7 @@ def _missing(values: Values, path: str, parts: Sequence[str | tuple[str]]) -> Us
             f"{path} is not set for {what}: deleted here with null", deleted, code=_CODE
         )
     candidates = [display(data, k) for k in _all_paths(data)]
-    near = difflib.get_close_matches(path, candidates, n=3, cutoff=0.6)
+    near = close_matches(path, candidates, n=3)
     key, node, _ = _resolve(data, parts)
     if near:
         hint = "did you mean " + " or ".join(near) + "?"

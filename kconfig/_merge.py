@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from deepmerge import Merger
 
@@ -31,8 +31,7 @@ from kconfig.errors import SourcePos
 PathKey = tuple[str | int, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
+class Origin(NamedTuple):
     """One layer's say about a leaf: where it was written and what it said there."""
 
     pos: SourcePos

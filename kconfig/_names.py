@@ -7,6 +7,7 @@ an error that names the file that used it, never a file access.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from kconfig.errors import LoadError, SourcePos
 
@@ -37,3 +38,15 @@ def check_name(name: object, what: str, pos: SourcePos) -> str:
         raise LoadError(f"{what}: {problem}", pos)
     assert isinstance(name, str)
     return name
+
+
+def close_matches(
+    word: str, candidates: Iterable[str], n: int = 1, cutoff: float = 0.6
+) -> list[str]:
+    """The ``candidates`` closest to a misspelt ``word`` (for "did you mean" hints).
+
+    difflib is imported here, not at start-up: hints are only computed for an error.
+    """
+    import difflib
+
+    return difflib.get_close_matches(word, list(candidates), n=n, cutoff=cutoff)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kconfig._context import app_context, env_context, env_only_context, project_context
 from kconfig._dump import canonical
@@ -174,8 +174,7 @@ def _plan_apps(
     return manifests, jobs, keys
 
 
-@dataclass(frozen=True, slots=True)
-class AppJob:
+class AppJob(NamedTuple):
     """What one app renders, decided before any template runs: its values, the context every
     template gets (one object, shared), and each template with the backend that renders it."""
 

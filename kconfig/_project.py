@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kconfig._merge import merge_layers
 from kconfig._names import check_name, name_problem
@@ -46,14 +46,13 @@ def find_root(start: Path) -> Path:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
+class Limits(NamedTuple):
     """Resource bounds for rendering (kconfig.yaml ``limits:``)."""
 
     render_timeout: float = 10.0
     max_depth: int = 100
     jsonnet_max_stack: int = 500
-    read: ReadLimits = field(default_factory=ReadLimits)
+    read: ReadLimits = ReadLimits()
 
 
 @dataclass(frozen=True, slots=True)

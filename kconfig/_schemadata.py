@@ -16,7 +16,7 @@ validators once is the schema store's job.
 from __future__ import annotations
 
 import json
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ __all__ = [
     "schema_resources",
 ]
 
+_SCHEMA_DIR: Final = Path(__file__).resolve().parent / "schemas"
 SCHEMA_BASE_URI: Final = "https://kconfig.dev/schemas/"
 
 SCHEMA_NAMES: Final[tuple[str, ...]] = (
@@ -55,7 +56,8 @@ def load_schema(name: str) -> dict[str, Any]:
     if name not in SCHEMA_NAMES:
         known = ", ".join(SCHEMA_NAMES)
         raise ValueError(f"unknown kconfig schema {name!r}; known: {known}")
-    text = resources.files("kconfig").joinpath("schemas", name).read_text(encoding="utf-8")
+    # Beside this module, as the built-in templates are (see ``backends.builtin_dir``).
+    text = (_SCHEMA_DIR / name).read_text(encoding="utf-8")
     schema = json.loads(text)
     if not isinstance(schema, dict):
         raise TypeError(f"kconfig schema {name} is not a JSON object")

@@ -25,14 +25,14 @@ schema, because kconfig's own Rollout schema only checks the strategy part close
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+from kconfig._names import close_matches
 
 DEFAULT_VERSION = "1.30"
 SUPPORTED_VERSIONS = ("1.28", "1.29", "1.30", "1.31", "1.32", "1.33")
@@ -63,8 +63,7 @@ class SchemaError(Exception):
     """A schema source is unusable (unsupported version, broken CRD file)."""
 
 
-@dataclass(frozen=True, slots=True)
-class SchemaProblem:
+class SchemaProblem(NamedTuple):
     """One way a document fails its schema, at ``path`` inside the document."""
 
     path: PathKey
@@ -74,10 +73,12 @@ class SchemaProblem:
     allowed: tuple[str, ...] = ()  # what is allowed there (keys or enum values), for hints
 
 
-@dataclass(frozen=True, slots=True)
-class _Part:
+class _Part(NamedTuple):
     at: tuple[str, ...]
     validator: Any
+    # For messages: the validator over the original schema documents, when ``validator`` was
+    # compiled from a self-contained copy (whose error locations would point into the copy).
+    explain: Callable[[], Any] | None = None
 
 
 class KindSchema:
@@ -100,7 +101,8 @@ class KindSchema:
             try:
                 if part.validator.is_valid(node):
                     continue
-                errors = list(part.validator.iter_errors(node))
+                validator = part.explain() if part.explain else part.validator
+                errors = list(validator.iter_errors(node))
             except ValueError as err:  # a value JSON has no type for, e.g. a YAML 1.1 date
                 out.append(SchemaProblem(part.at, f"cannot be checked: {err}", "type"))
                 continue
@@ -160,9 +162,80 @@ def _gvk(schema: Mapping[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+# -- self-contained schemas -----------------------------------------------------------------
+# A kind's schema refers into _definitions.json (1.2 MB, ~10 ms to parse, plus a registry
+# over all 600 definitions). The closure one kind reaches is a tenth of that, and without
+# the annotations (``description``, ``x-kubernetes-*``) a tenth again: kept per user, it turns
+# the first validation of a run from a parse of the whole file into a read of a few KiB.
+_BUNDLE_FORMAT = "1"
+_DEFS_REF = "/api/_definitions.json#"
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "dependentSchemas"})
+_DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "required"})
+
+
+def bundle_schema(root: Mapping[str, Any], definitions: Mapping[str, Any]) -> dict[str, Any]:
+    """``root`` with every Kubernetes definition it reaches copied into its own ``$defs``.
+
+    Validates exactly as ``root`` against the registry of ``definitions`` does: only
+    annotations are left out, and references to ``_definitions.json`` become local.
+    """
+    defs: Mapping[str, Any] = definitions.get("$defs") or {}
+    out: dict[str, Any] = _lean(root)
+    out.pop("$id", None)
+    names: set[str] = set()
+    todo = _local_refs(out)
+    while todo:
+        name = todo.pop()
+        if name not in names and name in defs:
+            names.add(name)
+            todo.extend(_local_refs(defs[name]))
+    out["$defs"] = {name: _lean(defs[name]) for name in sorted(names)}
+    return out
+
+
+def _lean(node: Any) -> Any:
+    """A schema node without annotations, its ``_definitions.json`` references made local."""
+    if isinstance(node, list):
+        return [_lean(item) for item in node]
+    if not isinstance(node, Mapping):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "description" or key.startswith("x-kubernetes-"):
+            continue
+        if key == "$ref" and isinstance(value, str):
+            out[key] = value[len(_DEFS_REF) - 1 :] if value.startswith(_DEFS_REF) else value
+        elif key in _DATA_KEYWORDS:
+            out[key] = value  # data, not schemas: a property may well be called "description"
+        elif key in _SCHEMA_MAPS and isinstance(value, Mapping):
+            out[key] = {name: _lean(schema) for name, schema in value.items()}
+        else:
+            out[key] = _lean(value)
+    return out
+
+
+def _local_refs(node: Any) -> list[str]:
+    """Names of the definitions ``node`` refers to (``#/$defs/<name>``, or the same in
+    ``_definitions.json``)."""
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, Mapping):
+            for key, value in item.items():
+                if key == "$ref" and isinstance(value, str):
+                    _, _, pointer = value.partition("#/$defs/")
+                    if pointer:
+                        found.append(pointer.replace("~1", "/").replace("~0", "~"))
+                elif key not in _DATA_KEYWORDS:
+                    stack.append(value)
+    return found
+
+
 # -- CRDs -----------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class CrdVersion:
+class CrdVersion(NamedTuple):
     """One served version of a CustomResourceDefinition, with its schema made strict."""
 
     api_version: str
@@ -300,8 +373,9 @@ class SchemaStore:
         self._kinds: dict[tuple[str, str], KindSchema | None] = {}
         self._docs: dict[str, Any] = {}  # $id -> schema document, for error hints
         self._k8s_registry: Any = None
+        self._bundles: Path | None = None
         self._own_registry: Any = None
-        self._defs_validators: dict[str, Any] = {}
+        self._defs_validators: dict[str, _Part] = {}
         self._inputs: dict[str, Any] = {}
 
     # -- where the data is -----------------------------------------------------------
@@ -316,15 +390,56 @@ class SchemaStore:
             )
         return folder
 
+    def _definitions(self) -> Any:
+        """This version's ``_definitions.json``, parsed once."""
+        found = self._docs.get(DEFINITIONS_ID)
+        if found is None:
+            found = self._docs[DEFINITIONS_ID] = _read_json(self.folder / "_definitions.json")
+        return found
+
     def _k8s(self) -> Any:
         """The jsonschema-rs registry holding this version's ``_definitions.json``."""
         if self._k8s_registry is None:
             import jsonschema_rs
 
-            definitions = _read_json(self.folder / "_definitions.json")
-            self._docs[DEFINITIONS_ID] = definitions
-            self._k8s_registry = jsonschema_rs.Registry([(DEFINITIONS_ID, definitions)])
+            self._k8s_registry = jsonschema_rs.Registry([(DEFINITIONS_ID, self._definitions())])
         return self._k8s_registry
+
+    def _bundled(self, name: str, root: Callable[[], dict[str, Any]]) -> _Part:
+        """A validator of the Kubernetes schema ``root``, compiled from its self-contained
+        form (:func:`bundle_schema`), kept per user under the kubernetes-validate files'
+        identity; messages still come from the original documents."""
+        import jsonschema_rs
+
+        from kconfig._usercache import read_cached, write_cached
+
+        cached = self._bundle_dir() / f"{name}.json"
+        try:
+            bundle = json.loads(read_cached(cached) or b"null")
+        except ValueError:  # a torn or foreign file: rebuild it
+            bundle = None
+        if not isinstance(bundle, dict):
+            bundle = bundle_schema(root(), self._definitions())
+            write_cached(cached, json.dumps(bundle, sort_keys=True).encode())
+        return _Part(
+            (), jsonschema_rs.validator_for(bundle), lambda: self._compile(root(), self._k8s())
+        )
+
+    def _bundle_dir(self) -> Path:
+        if self._bundles is None:
+            import hashlib
+
+            from kconfig._usercache import user_cache_dir
+            from kconfig._version import __version__
+
+            source = self.folder / "_definitions.json"
+            stat = source.stat()
+            identity = (
+                f"{_BUNDLE_FORMAT}\0{__version__}\0{source}\0{stat.st_size}\0{stat.st_mtime_ns}"
+            )
+            digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
+            self._bundles = user_cache_dir() / f"schemas-{digest}"
+        return self._bundles
 
     def _own(self) -> Any:
         if self._own_registry is None:
@@ -344,8 +459,8 @@ class SchemaStore:
         self._docs[str(schema.get("$id"))] = schema
         return jsonschema_rs.validator_for(schema, registry=registry)
 
-    def definition(self, name: str) -> Any:
-        """A validator for one Kubernetes definition (``io.k8s.api.core.v1.PodTemplateSpec``)."""
+    def definition(self, name: str) -> _Part:
+        """The check of one Kubernetes definition (``io.k8s.api.core.v1.PodTemplateSpec``)."""
         found = self._defs_validators.get(name)
         if found is None:
             schema = {
@@ -353,7 +468,7 @@ class SchemaStore:
                 "$id": f"{K8S_BASE}/api/kconfig/{name}",
                 "$ref": f"/api/_definitions.json#/$defs/{name}",
             }
-            found = self._defs_validators[name] = self._compile(schema, self._k8s())
+            found = self._defs_validators[name] = self._bundled(f"def-{name}", lambda: schema)
         return found
 
     def input_validator(self, name: str) -> Any:
@@ -401,8 +516,8 @@ class SchemaStore:
         schema = _read_json(path)
         if key not in _gvk(schema):  # e.g. apps.example.com/v1 shares the file name
             return None
-        validator = self._compile(schema, self._k8s())
-        return KindSchema(f"Kubernetes {self.version}", [_Part((), validator)], self)
+        part = self._bundled(path.stem, lambda: schema)
+        return KindSchema(f"Kubernetes {self.version}", [part], self)
 
     def _from_own(self, key: tuple[str, str]) -> KindSchema | None:
         name = OWN_SCHEMAS.get(key)
@@ -412,11 +527,13 @@ class SchemaStore:
 
         parts = [_Part((), self._compile(load_schema(name), self._own())), self._meta_part()]
         for at, definition in _EXTRA_PARTS.get(key[1], ()):
-            parts.append(_Part(at, self.definition(definition)))
+            part = self.definition(definition)
+            parts.append(_Part(at, part.validator, part.explain))
         return KindSchema(f"kconfig's schemas/{name}", parts, self)
 
     def _meta_part(self) -> _Part:
-        return _Part(("metadata",), self.definition(OBJECT_META))
+        part = self.definition(OBJECT_META)
+        return _Part(("metadata",), part.validator, part.explain)
 
     # -- hints for messages --------------------------------------------------------------
     def known_api_versions(self, kind: str) -> list[str]:
@@ -432,14 +549,14 @@ class SchemaStore:
     def similar_kinds(self, kind: str) -> list[str]:
         """Known kind names close to a misspelt ``kind``."""
         names = {p.name.split("-", 1)[0] for p in self.folder.glob("*-*.json")}
-        close = difflib.get_close_matches(kind.lower(), names, n=3, cutoff=0.75)
+        close = close_matches(kind.lower(), names, n=3, cutoff=0.75)
         close = [name for name in close if _KIND.fullmatch(name)]
         out: list[str] = []
         for lower in close:
             for path in self.folder.glob(f"{lower}-*.json"):
                 out.extend(k for _, k in _gvk(_read_json(path)))
         own = [k for _, k in (*OWN_SCHEMAS, *self.crds())]
-        out.extend(difflib.get_close_matches(kind, own, n=3, cutoff=0.75))
+        out.extend(close_matches(kind, own, n=3, cutoff=0.75))
         return sorted(set(out) - {kind})
 
     def problem(self, at: tuple[str, ...], err: Any) -> SchemaProblem:

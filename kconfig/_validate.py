@@ -20,7 +20,6 @@ An environment whose inputs have errors is not rendered: its output would only r
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kconfig._checks import CHECKS, CheckContext, Finding, run_checks
+from kconfig._names import close_matches
 from kconfig._schemas import (
     CrdVersion,
     SchemaError,
@@ -125,7 +125,7 @@ def dotted(path: Sequence[str | int]) -> str:
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    close = close_matches(word, candidates)
     return f" (did you mean `{close[0]}`?)" if close else ""
 
 
@@ -348,7 +348,7 @@ def _provenance_pos(values: Values, path: PathKey) -> SourcePos | None:
     """Where a user's file set ``path`` (or the first leaf under it); defaults do not count."""
     under = values.merged.origins_under(path)
     for key in sorted(under, key=lambda k: (len(k), str(k))):
-        for origin in reversed(under[key]):
+        for origin in under[key][::-1]:
             if origin.pos.line and not origin.pos.path.startswith("<"):
                 return origin.pos
     return None

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kconfig._merge import Merged, Origin, PathKey, merge_layers
 from kconfig._names import check_name
@@ -57,8 +57,7 @@ BUILTIN_DEFAULTS: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Layer:
+class Layer(NamedTuple):
     """One source of values: a file (or the defaults, or ``--set``) and what it says."""
 
     label: str  # e.g. "base", "component hpa", "env prod defaults", "overlay prod"
@@ -66,8 +65,7 @@ class Layer:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
-class Patch:
+class Patch(NamedTuple):
     """One entry of an overlay's ``patches:``, with where it was written."""
 
     target_kind: str

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -35,8 +34,7 @@ _SEQ = "tag:yaml.org,2002:seq"
 _BINARY = "tag:yaml.org,2002:binary"
 
 
-@dataclass(frozen=True, slots=True)
-class ReadLimits:
+class ReadLimits(NamedTuple):
     """Bounds on what one input file may cost to read."""
 
     max_bytes: int = 4 * 1024 * 1024

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,6 +76,22 @@ MINIMAL = {
     "overlays/qa/env.yaml": "domain: qa.example.com\nlabels: {env: qa}\n",
     "overlays/prod/env.yaml": "domain: example.com\nlabels: {env: prod}\n",
 }
+
+
+def deployment_doc(**pod_spec: Any) -> dict[str, Any]:
+    """A valid apps/v1 Deployment ``web``; ``pod_spec`` adds to (or replaces in) its pod spec."""
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "app", "image": "r/web:1"}], **pod_spec},
+            },
+        },
+    }
 
 
 @pytest.fixture

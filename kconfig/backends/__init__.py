@@ -15,10 +15,8 @@ import functools
 import importlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import yaml
 
@@ -36,8 +34,7 @@ REGISTRY: dict[str, str] = {
 SUFFIXES: dict[str, str] = {".j2": "jinja", ".jsonnet": "jsonnet"}
 
 
-@dataclass(frozen=True, slots=True)
-class Template:
+class Template(NamedTuple):
     """A template to render: ``name`` is what messages show (project-relative, or
     ``kconfig:templates/jinja/deployment.json.j2`` for a built-in)."""
 
@@ -47,15 +44,14 @@ class Template:
     builtin: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class BackendSettings:
+class BackendSettings(NamedTuple):
     """What a backend may use: the project root it is confined to, and its bounds."""
 
     root: Path
     timeout: float = 10.0
     max_stack: int = 500
     allow_env: tuple[str, ...] = ()
-    library_dirs: tuple[Path, ...] = field(default=())
+    library_dirs: tuple[Path, ...] = ()
 
 
 class Backend(Protocol):
@@ -84,10 +80,11 @@ def prefetch(backend: Backend, requests: Sequence[tuple[Template, Mapping[str, A
 def builtin_dir(backend: str) -> Path:
     """The folder of kconfig's built-in templates for ``backend`` (inside the package).
 
-    Cached: a constant of the installed package, and ``importlib.resources`` is slow enough
-    to show at thousands of calls.
+    The templates are used as real files (Jinja2's and Jsonnet's loaders read paths), so
+    kconfig runs from an unpacked install, never from a zip: a path beside this module is
+    exact, and cheaper at start-up than ``importlib.resources``.
     """
-    return Path(str(resources.files("kconfig") / "templates" / backend))
+    return Path(__file__).resolve().parent.parent / "templates" / backend
 
 
 @functools.cache

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -32,6 +31,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from kconfig._limits import TimeLimitExceeded, time_limit
+from kconfig._usercache import user_cache_dir
 from kconfig.backends import (
     BUILTIN_PREFIX,
     BackendSettings,
@@ -110,8 +110,7 @@ def _builtin_bytecode_cache() -> jinja2.BytecodeCache | None:
     project (``$XDG_CACHE_HOME/kconfig``), is keyed by Jinja2 itself on each template's name
     and source checksum, and is only ever used for kconfig's own (trusted) templates.
     """
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    folder = Path(base) / "kconfig" / f"jinja-{jinja2.__version__}"
+    folder = user_cache_dir() / f"jinja-{jinja2.__version__}"
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError:
@@ -242,6 +241,8 @@ class JinjaBackend:
 
 def _where(err: BaseException, template: Template) -> SourcePos:
     """The innermost template frame of ``err``'s traceback (Jinja2 rewrites them)."""
+    import traceback  # only on an error: its import costs a millisecond of every start
+
     frames = traceback.extract_tb(err.__traceback__)
     for frame in reversed(frames):
         name = frame.filename

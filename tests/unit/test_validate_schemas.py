@@ -22,7 +22,7 @@ from kconfig._schemas import (
     kind_file,
     load_crd_file,
 )
-from tests.conftest import MINIMAL, shared_dir, write_tree
+from tests.conftest import MINIMAL, deployment_doc, shared_dir, write_tree
 
 OV = "overlays/qa/web.yaml"
 
@@ -33,21 +33,6 @@ def _argo() -> Path:
     if folder is None or not (folder / "rollout-crd.yaml").is_file():
         pytest.skip("../shared/reference/argo-rollouts is not present")
     return folder
-
-
-def _deployment(**pod_spec: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "web"},
-        "spec": {
-            "selector": {"matchLabels": {"app": "web"}},
-            "template": {
-                "metadata": {"labels": {"app": "web"}},
-                "spec": {"containers": [{"name": "app", "image": "r/web:1"}], **pod_spec},
-            },
-        },
-    }
 
 
 def test_supported_versions_are_installed() -> None:
@@ -76,7 +61,7 @@ def test_validators_are_compiled_once_and_reused() -> None:
     store = SchemaStore()
     first = store.kind("apps/v1", "Deployment")
     assert first is not None and first is store.kind("apps/v1", "Deployment")
-    assert first.problems(_deployment()) == []
+    assert first.problems(deployment_doc()) == []
     assert store.input_validator("app.schema.json") is store.input_validator("app.schema.json")
 
 
@@ -89,14 +74,14 @@ def test_a_group_that_only_shares_the_file_name_has_no_schema() -> None:
 def test_unknown_fields_are_refused_with_the_allowed_names() -> None:
     schema = SchemaStore().kind("apps/v1", "Deployment")
     assert schema is not None
-    (problem,) = schema.problems(_deployment(priorityClass="high"))
+    (problem,) = schema.problems(deployment_doc(priorityClass="high"))
     assert problem.path == ("spec", "template", "spec")
     assert problem.unexpected == ("priorityClass",)
     assert "priorityClassName" in problem.allowed
 
 
 def test_a_quantity_of_the_wrong_type_is_named_as_such() -> None:
-    doc = _deployment()
+    doc = deployment_doc()
     doc["spec"]["template"]["spec"]["containers"][0]["resources"] = {"requests": {"cpu": []}}
     schema = SchemaStore().kind("apps/v1", "Deployment")
     assert schema is not None
@@ -108,7 +93,7 @@ def test_a_quantity_of_the_wrong_type_is_named_as_such() -> None:
 
 # -- the Kubernetes version decides ----------------------------------------------------------
 def test_pod_level_resources_exist_from_1_32() -> None:
-    doc = _deployment(resources={"requests": {"cpu": "100m"}})
+    doc = deployment_doc(resources={"requests": {"cpu": "100m"}})
     for version in ("1.28", "1.31"):
         schema = SchemaStore(version).kind("apps/v1", "Deployment")
         assert schema is not None

@@ -1,0 +1,45 @@
+"""Per-user data kept outside every project: ``$XDG_CACHE_HOME/kconfig`` (``~/.cache/kconfig``).
+
+Three things live there, each derived from kconfig's installation or owned by the user, never
+by a project (a project's files are as untrusted as its overlays, see SECURITY.md):
+
+- ``secret``: the key that authenticates build-cache entries (``_cache.machine_secret``);
+- ``jinja-<version>/``: bytecode of kconfig's built-in templates (``backends._jinja``);
+- ``schemas-<digest>/``: self-contained Kubernetes schemas, one per kind (``_schemas``).
+
+Like Python's ``.pyc`` files, everything here except the secret can be deleted at any time and
+is rebuilt on the next run; a cache that cannot be written only makes kconfig slower.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+
+def user_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/kconfig``, or ``~/.cache/kconfig`` (not created here)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kconfig"
+
+
+def read_cached(path: Path) -> bytes | None:
+    """The bytes of a cache file, or None when it is absent or unreadable."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def write_cached(path: Path, data: bytes) -> None:
+    """Write a cache file whole or not at all (a temporary file, then a rename); a failure
+    is ignored: the cache is an optimisation, never a reason for a run to fail."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
