@@ -20,9 +20,10 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from kconfig._manifests import CLUSTER_SCOPED, Manifest
+from kconfig.backends import BUILTIN_PREFIX
 from kconfig.errors import Severity
 
 PathKey = tuple[str | int, ...]
@@ -42,8 +43,7 @@ TEMPLATE_KINDS = frozenset(
 MAIN_CONTAINER = "app"  # the built-in templates' name for the app's own container
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """One problem a check found in one manifest."""
 
     manifest: Manifest
@@ -53,8 +53,7 @@ class Finding:
     anchor_base: bool = False  # when nothing else locates it: the app's base file
 
 
-@dataclass(frozen=True, slots=True)
-class Workload:
+class Workload(NamedTuple):
     """A manifest that runs pods, with its pod template found once for every check."""
 
     manifest: Manifest
@@ -97,8 +96,7 @@ class CheckContext:
             yield from self.by_kind.get(kind, ())
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
+class Check(NamedTuple):
     """A semantic check: stable id, severity, one-line explanation, and the function."""
 
     id: str
@@ -642,6 +640,62 @@ def check_quantities(ctx: CheckContext) -> Iterator[Finding]:
         yield from _quantity_findings(m, path, container)
 
 
+# -- KC115 annotation size ---------------------------------------------------------------------
+# Kubernetes refuses an object whose annotations, keys and values counted in bytes, add up to
+# more than this (apimachinery's TotalAnnotationSizeLimitB). Labels have no total limit.
+ANNOTATIONS_LIMIT = 256 * 1024
+
+# Where an app's values set the annotations of a built-in object's metadata (default:
+# ``annotations``); pod templates take ``podAnnotations``.
+_ANNOTATION_VALUES: Mapping[str, PathKey] = {
+    "Service": ("service", "annotations"),
+    "Ingress": ("ingress", "annotations"),
+}
+
+
+def _annotation_maps(ctx: CheckContext) -> Iterator[tuple[Manifest, PathKey, Any, PathKey]]:
+    """(manifest, path, annotations, value path) of every object's and pod template's
+    annotations."""
+    for m in ctx.manifests:
+        found = _get(m.body, "metadata", "annotations")
+        yield (
+            m,
+            ("metadata", "annotations"),
+            found,
+            _ANNOTATION_VALUES.get(m.kind, ("annotations",)),
+        )
+    for w in ctx.workloads:
+        if w.path:  # a Pod's own metadata is its pod template's: seen above
+            found = _get(w.manifest.body, *w.path, "metadata", "annotations")
+            yield w.manifest, (*w.path, "metadata", "annotations"), found, ("podAnnotations",)
+
+
+def _size(text: Any) -> int:
+    return len(str(text).encode("utf-8", "surrogatepass"))
+
+
+def check_annotation_size(ctx: CheckContext) -> Iterator[Finding]:
+    for m, path, found, values in _annotation_maps(ctx):
+        if not isinstance(found, Mapping) or not found:
+            continue
+        sizes = {str(k): _size(k) + _size(v) for k, v in found.items()}
+        total = sum(sizes.values())
+        if total <= ANNOTATIONS_LIMIT:
+            continue
+        largest = max(sizes, key=lambda key: sizes[key])
+        yield Finding(
+            m,
+            f"annotations add up to {total} bytes (keys and values), over the "
+            f"{ANNOTATIONS_LIMIT} (256 KiB) Kubernetes accepts on one object; the largest "
+            f"is {largest!r} ({sizes[largest]} bytes)",
+            (*path, largest),
+            ((*values, largest),),
+            # Not from the values: a built-in wrote it, at the app's request; a custom
+            # template is itself the place to fix.
+            anchor_base=m.origin.path.startswith(BUILTIN_PREFIX),
+        )
+
+
 CHECKS: tuple[Check, ...] = (
     Check(
         "KC101",
@@ -708,6 +762,12 @@ CHECKS: tuple[Check, ...] = (
         "error",
         "resource quantities parse and requests do not exceed limits",
         check_quantities,
+    ),
+    Check(
+        "KC115",
+        "error",
+        "an object's annotations add up to at most 256 KiB (keys and values, in bytes)",
+        check_annotation_size,
     ),
 )
 

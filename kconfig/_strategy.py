@@ -45,18 +45,20 @@ What each strategy renders (``<app>`` is the app's name):
 
 Values-level checks fail the render with every problem of the app, each located at the
 file:line:col of the layer (base, component, env defaults, overlay, ``--set``) that wrote the
-offending value; their ids are listed in :data:`CHECKS`.
+offending value; their ids are listed in :data:`CHECKS` (KC218, a value the built-in
+templates need deleted by ``null``, is checked with the plan by :mod:`kconfig._context`;
+:meth:`ValuesLocator.deleted` finds the ``null``).
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol
 
-from kconfig._yamlio import locate
+from kconfig._names import close_matches
+from kconfig._yamlio import locate, position_of
 from kconfig.errors import Collector, SourcePos, ValidationError
 
 if TYPE_CHECKING:
@@ -90,6 +92,8 @@ CHECKS: Final[Mapping[str, str]] = {
     "KC215": "maxSurge and maxUnavailable are both zero, so no pod could ever be replaced",
     "KC216": "canary.analysis.startingStep is not a step index of the canary",
     "KC217": "an image tag in strategy values is not a string (YAML read a number or boolean)",
+    "KC218": "a value the built-in templates need (image.repository, port, service.port, "
+    "ingress.path) is deleted by a null or never set",
 }
 
 STRATEGY_TYPES: Final = (
@@ -137,6 +141,7 @@ class ValuesLocator:
     def __init__(self, values: Values) -> None:
         self._merged = values.merged
         self._layers = {layer.source: (i, layer.doc) for i, layer in enumerate(values.layers)}
+        self._docs = [layer.doc for layer in values.layers]
 
     def at(self, path: PathKey) -> SourcePos | None:
         # A missing key (a required one, say) is reported where its mapping was written.
@@ -149,6 +154,17 @@ class ValuesLocator:
         deeper = locate(found[1], path) if found else None
         return deeper if deeper is not None and deeper.line > 0 else pos
 
+    def deleted(self, path: PathKey) -> tuple[PathKey, SourcePos] | None:
+        """The ``null`` that deleted ``path`` (written at ``path`` or at a mapping above
+        it): the path it was written at and where; None when no layer deleted it."""
+        # The highest layer with a null along the path deleted it last: any layer above it
+        # that set the path again would have brought it back.
+        for doc in reversed(self._docs):
+            found = _null_along(doc, path)
+            if found is not None:
+                return found
+        return None
+
     def _rank(self, pos: SourcePos) -> int:
         found = self._layers.get(pos.path)
         return found[0] if found else -1
@@ -157,6 +173,20 @@ class ValuesLocator:
         """For a mapping: where the highest layer that wrote anything inside it did so."""
         leaves = [h[-1].pos for h in self._merged.origins_under(path).values() if h]
         return max(leaves, key=self._rank, default=None)
+
+
+def _null_along(doc: Mapping[str, Any], path: PathKey) -> tuple[PathKey, SourcePos] | None:
+    """``(prefix, position)`` of a ``null`` that ``doc`` writes at a prefix of ``path``
+    (mappings only: a null list item deletes nothing)."""
+    node: Any = doc
+    for depth, part in enumerate(path):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        if node[part] is None:
+            pos = position_of(node, part)
+            return path[: depth + 1], pos or SourcePos(str(getattr(doc, "source", "")))
+        node = node[part]
+    return None
 
 
 def image_ref(image: Mapping[str, Any], tag: str | None = None) -> str | None:
@@ -199,8 +229,7 @@ def plan_strategy(
 
 
 # -- implementation ----------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class _App:
+class _App(NamedTuple):
     name: str
     values: Mapping[str, Any]
     labels: dict[str, str]
@@ -336,7 +365,7 @@ class _Planner:
             return "rolling"
         if isinstance(kind, str) and kind in STRATEGY_TYPES:
             return kind
-        close = difflib.get_close_matches(str(kind), STRATEGY_TYPES, n=1, cutoff=0.6)
+        close = close_matches(str(kind), STRATEGY_TYPES)
         folded = [t for t in STRATEGY_TYPES if t.lower() == str(kind).lower()]
         hint = f"; did you mean {(folded or close)[0]!r}?" if folded or close else ""
         self.error(

@@ -298,6 +298,17 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
         "strategy: {type: canary, canary: {steps: {setWeight: 5}}}\n",
         [("KC200", "1:42: error: strategy.canary.steps must be a list, not dict")],
     ),
+    "a value the templates need deleted by null": (
+        "ingress: {path: null}\n",
+        [
+            (
+                "KC218",
+                "1:17: error: ingress.path is required (the path of the app's Ingress rule), "
+                "but `ingress.path: null` deletes it; set ingress.path (e.g. /), or "
+                "ingress.enabled: false to render no Ingress",
+            )
+        ],
+    ),
 }
 
 

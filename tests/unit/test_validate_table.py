@@ -425,6 +425,13 @@ CASES: dict[str, Case] = {
         "error",
         "requests.memory 64Mi is above limits.memory 32Mi in container 'app'",
     ),
+    "KC115 annotations over 256 KiB": Case(
+        {OV: f'annotations: {{example.com/notes: "{"n" * 262144}"}}\n'},
+        1,
+        f"{OV}:1:34",
+        "error",
+        "metadata.annotations.example.com/notes: annotations add up to 262161 bytes",
+    ),
 }
 
 
