@@ -6,8 +6,9 @@ a per-user key kept outside the project (:func:`machine_secret`), so an entry co
 a pull request is ignored, never used:
 
 * a **package key**: kconfig's version, the bytes of its own code, templates and schemas, the
-  versions of the libraries that shape the output (Jinja2, Jsonnet, PyYAML, the schema
-  data); a different key is a different folder, so an upgrade starts empty;
+  installations of the libraries that shape the output (Jinja2, Jsonnet, PyYAML,
+  jsonschema-rs, the schema data: each main file's size and time, so a reinstall counts);
+  a different key is a different folder, so an upgrade starts empty;
 * per environment, a **digest** of every input that can affect that environment's output:
   kconfig.yaml, the env.yaml files of its ``extends`` chain and their overlays, every file
   under ``bases/``, ``components/`` and ``lib/``, the ``crds:`` files, the values of the
@@ -27,13 +28,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib.util
 import json
 import os
 import secrets
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from importlib import metadata
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +47,8 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".kconfig-cache"
 TRACKED = ("bases", "components", "lib")
-_OUTPUT_LIBRARIES = ("Jinja2", "jsonnet", "PyYAML", "jsonschema-rs", "kubernetes-validate")
+# The libraries whose code or data shapes the output, by importable name.
+_OUTPUT_LIBRARIES = ("jinja2", "_jsonnet", "yaml", "jsonschema_rs", "kubernetes_validate")
 
 
 def _digest(path: Path, memo: dict[Path, bytes | None]) -> bytes | None:
@@ -73,11 +75,14 @@ def _hash_files(
     as such, or, with ``skip_missing``, not at all (an app without an overlay)."""
     memo = {} if memo is None else memo
     digest = hashlib.blake2b(digest_size=20)
-    for path in sorted(paths):
+    prefix = len(str(root)) + 1
+    # Ordered and named by plain strings: Path comparisons and relative_to() cost more than
+    # the hashing at thousands of files.
+    for text, path in sorted((str(p), p) for p in paths):
         part = _digest(path, memo)
         if part is None and skip_missing:
             continue
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(text[prefix:].replace(os.sep, "/").encode() + b"\0")
         digest.update(b"<unreadable>" if part is None else part)
     return digest.hexdigest()
 
@@ -113,10 +118,7 @@ def package_key() -> str:
     digest = hashlib.blake2b(digest_size=12)
     digest.update(f"{__version__}\0{sys.version_info[:2]}".encode())
     for name in _OUTPUT_LIBRARIES:
-        try:
-            digest.update(f"{name}={metadata.version(name)}\0".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{name}=none\0".encode())
+        digest.update(f"{name}={_installed(name)}\0".encode())
     # kconfig's own code, templates and schemas: a development install changes them
     # without a new version number.
     own = [
@@ -126,6 +128,20 @@ def package_key() -> str:
     ]
     digest.update(_hash_files(own, here).encode())
     return digest.hexdigest()
+
+
+def _installed(module: str) -> str:
+    """Which installation of ``module`` this is: its file's size and modification time.
+
+    Stricter than the version number (a reinstall counts as new) and found without importing
+    the library or ``importlib.metadata`` (~15 ms, most of a no-change build's budget).
+    """
+    try:
+        spec = importlib.util.find_spec(module)
+        st = Path(spec.origin).stat() if spec is not None and spec.origin else None
+    except (ImportError, ValueError, OSError):
+        st = None
+    return "none" if st is None else f"{st.st_size}:{st.st_mtime_ns}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +159,7 @@ class OutputState:
 
     unchanged: bool
     untouched: frozenset[str]
+    signatures: Mapping[str, list[list[Any]]] = field(default_factory=dict)  # per unit, as scanned
 
 
 class BuildCache:
@@ -158,14 +175,16 @@ class BuildCache:
         self.listings: dict[Path, list[Path]] = {}
         # Writes wait until the build has succeeded: a failed or --check run leaves the
         # project untouched. (Forked workers hand theirs back to the parent.)
-        self.pending: list[tuple[Path, Any]] = []
+        # Held as signed bytes: a forked worker encodes its own entries (in parallel) and
+        # hands back bytes, which pickle far faster than the manifests they hold.
+        self.pending: list[tuple[Path, bytes]] = []
 
     def stage(self, path: Path, payload: Any) -> None:
-        self.pending.append((path, payload))
+        self.pending.append((path, _signed(payload, self.secret)))
 
     def flush(self) -> None:
-        for path, payload in self.pending:
-            _write_json(path, payload, self.secret)
+        for path, data in self.pending:
+            _write_bytes(path, data)
         self.pending.clear()
 
     def read(self, path: Path) -> Any:
@@ -247,23 +266,34 @@ class BuildCache:
             return OutputState(False, frozenset())
         now = _unit_signatures(out)
         untouched = frozenset(unit for unit, rows in known.items() if now.get(unit) == rows)
-        return OutputState(data.get("key") == key and known == now, untouched)
+        return OutputState(data.get("key") == key and known == now, untouched, now)
 
-    def remember_output(self, out: Path, key: str) -> None:
-        payload = {"key": key, "units": _unit_signatures(out)}
+    def remember_output(
+        self, out: Path, key: str, state: OutputState | None, unchanged: Iterable[str] = ()
+    ) -> None:
+        """Record ``out`` as this build leaves it; the ``unchanged`` units, which the build
+        did not touch, keep the signature ``state`` scanned at its start."""
+        known = state.signatures if state is not None else {}
+        reuse = {unit: known[unit] for unit in unchanged if unit in known}
+        payload = {"key": key, "units": _unit_signatures(out, reuse)}
         _write_json(self._out_path(out), payload, self.secret)
 
 
-def _unit_signatures(out: Path) -> dict[str, list[list[Any]]]:
-    """The signature of each top-level folder (unit) of ``out``."""
+def _unit_signatures(
+    out: Path, known: Mapping[str, list[list[Any]]] | None = None
+) -> dict[str, list[list[Any]]]:
+    """The signature of each top-level folder (unit) of ``out``; those in ``known`` are
+    taken from there instead of scanned again."""
     units: dict[str, list[list[Any]]] = {}
     try:
         entries = [e for e in os.scandir(out) if e.is_dir(follow_symlinks=False)]
     except OSError:
         return units
     for entry in entries:
-        if not entry.name.startswith("."):
-            units[entry.name] = output_signature(Path(entry.path))
+        if entry.name.startswith("."):
+            continue
+        found = known.get(entry.name) if known else None
+        units[entry.name] = found if found is not None else output_signature(Path(entry.path))
     return units
 
 
@@ -323,15 +353,23 @@ def _read_json(path: Path, secret: bytes) -> Any:
         return None
 
 
-def _write_json(path: Path, payload: Any, secret: bytes) -> None:
-    """Atomic and best-effort: a cache that cannot be written is only a slower build."""
+def _signed(payload: Any, secret: bytes) -> bytes:
+    """A cache entry as stored: the HMAC of the JSON body, a newline, the body."""
     body = json.dumps(payload, separators=(",", ":")).encode()
-    mac = hmac.new(secret, body, hashlib.sha256).hexdigest().encode()
+    return hmac.new(secret, body, hashlib.sha256).hexdigest().encode() + b"\n" + body
+
+
+def _write_json(path: Path, payload: Any, secret: bytes) -> None:
+    _write_bytes(path, _signed(payload, secret))
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    """Atomic and best-effort: a cache that cannot be written is only a slower build."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _mark_cache_root(path)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(mac + b"\n" + body)
+        tmp.write_bytes(data)
         tmp.replace(path)
     except OSError:
         return

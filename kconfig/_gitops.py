@@ -20,16 +20,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import posixpath
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from kconfig._cache import AppCache, BuildCache, InputCache
 from kconfig._layout import ARGOCD_UNIT, FLUX_UNIT, plan_environment, plan_output
@@ -366,15 +364,32 @@ def render_all(project: Project, envs: Sequence[str], *, validate: bool = True) 
         project.env(env)  # an unknown environment stops here, before any rendering
     found = Collector()
     rendered: dict[str, list[Manifest]] = {}
-    for env, manifests, diags in _render_envs(project, list(envs), validate):
-        found.extend(diags)
-        if manifests is not None:
-            rendered[env] = manifests
+    for outcome in _render_envs(project, list(envs), _Job(validate)):
+        found.extend(outcome.diagnostics)
+        if outcome.manifests is not None:
+            rendered[outcome.env] = outcome.manifests
     found.raise_if_errors(ValidationError if validate else KconfigError)
     return Rendered(rendered, tuple(found.diagnostics))
 
 
-_EnvOutcome = tuple[str, "list[Manifest] | None", list[Diagnostic]]
+class _Job(NamedTuple):
+    """What each environment's worker does, besides rendering it."""
+
+    validate: bool
+    # Build: turn the manifests into the environment's files in the worker (YAML is written
+    # in parallel, and bytes travel back faster than manifests), and cache them under these
+    # digests. Otherwise the manifests themselves come back.
+    plan: bool = False
+    digests: Mapping[str, str] = {}
+
+
+class _EnvOutcome(NamedTuple):
+    env: str
+    manifests: list[Manifest] | None  # render_all
+    files: dict[str, bytes] | None  # build: the planned files
+    diagnostics: list[Diagnostic]  # rendering and validation
+    output_errors: tuple[Diagnostic, ...] = ()  # planning (two objects for one file)
+    cache_writes: tuple[tuple[Path, bytes], ...] = ()  # a forked worker's, for the parent
 
 
 def _jobs(count: int) -> int:
@@ -384,28 +399,30 @@ def _jobs(count: int) -> int:
 
 
 def _render_envs(
-    project: Project, envs: list[str], validate: bool, cache: BuildCache | None = None
+    project: Project, envs: list[str], job: _Job, cache: BuildCache | None = None
 ) -> list[_EnvOutcome]:
+    import multiprocessing  # here: a build answered from the cache never forks
+    from concurrent.futures import ProcessPoolExecutor
+
     jobs = _jobs(len(envs))
     if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        validator = _validator(project) if validate else None
-        return [_render_one(project, env, validator, cache) for env in envs]
+        validator = _validator(project) if job.validate else None
+        return [_render_one(project, env, validator, job, cache) for env in envs]
     # fork: the children start with the project already loaded (handed over through
     # _FORKED, set only around the pool's life) and only results travel back pickled.
     context = multiprocessing.get_context("fork")
     _FORKED[:] = [(project, cache)]
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = [pool.submit(_render_in_worker, env, validate) for env in envs]
-            results = [f.result() for f in futures]
+            futures = [pool.submit(_render_in_worker, env, job) for env in envs]
+            outcomes = [f.result() for f in futures]
     finally:
         _FORKED.clear()
-    outcomes = [outcome for outcome, _ in results]
     if cache is not None:
-        for _, staged in results:
-            cache.pending.extend(staged)
-    for _, _, diags in outcomes:
-        usage = [d for d in diags if d.code == _USAGE_MARK]
+        for outcome in outcomes:
+            cache.pending.extend(outcome.cache_writes)
+    for outcome in outcomes:
+        usage = [d for d in outcome.diagnostics if d.code == _USAGE_MARK]
         if usage:
             raise UsageError([Diagnostic(d.message, d.pos, d.severity, "KC001") for d in usage])
     return outcomes
@@ -422,20 +439,45 @@ def _validator(project: Project) -> Any:
     return Validator(project)
 
 
-def _render_in_worker(env: str, validate: bool) -> tuple[_EnvOutcome, list[tuple[Path, Any]]]:
+def _render_in_worker(env: str, job: _Job) -> _EnvOutcome:
     """One environment in a forked worker; its staged cache writes go back to the parent."""
     project, cache = _FORKED[0]
     try:
-        outcome = _render_one(project, env, _validator(project) if validate else None, cache)
+        outcome = _render_one(
+            project, env, _validator(project) if job.validate else None, job, cache
+        )
     except UsageError as err:  # exceptions do not pickle with their diagnostics: send data
         diags = [Diagnostic(d.message, d.pos, d.severity, _USAGE_MARK) for d in err.diagnostics]
-        outcome = (env, None, diags)
-    return outcome, list(cache.pending) if cache is not None else []
+        outcome = _EnvOutcome(env, None, None, diags)
+    if cache is None:
+        return outcome
+    # A worker may render several environments: hand back each one's writes once.
+    writes, cache.pending[:] = tuple(cache.pending), []
+    return outcome._replace(cache_writes=writes)
 
 
 def _render_one(
-    project: Project, env: str, validator: Any, cache: BuildCache | None = None
+    project: Project, env: str, validator: Any, job: _Job, cache: BuildCache | None = None
 ) -> _EnvOutcome:
+    manifests, diags = _rendered(project, env, validator, cache)
+    if not job.plan:
+        return _EnvOutcome(env, manifests, None, diags)
+    if manifests is None or any(d.severity == "error" for d in diags):
+        return _EnvOutcome(env, None, None, diags)
+    try:
+        files = plan_environment(env, manifests)
+    except OutputError as err:
+        return _EnvOutcome(env, None, None, diags, tuple(err.diagnostics))
+    if cache is not None and env in job.digests:
+        warnings = [d for d in diags if d.severity != "error"]
+        cache.store_env(env, job.digests[env], files, warnings)
+    return _EnvOutcome(env, None, files, diags)
+
+
+def _rendered(
+    project: Project, env: str, validator: Any, cache: BuildCache | None
+) -> tuple[list[Manifest] | None, list[Diagnostic]]:
+    """One environment's manifests (None when it failed) and its diagnostics."""
     from kconfig._pipeline import RenderOptions, render_environment
 
     options = RenderOptions()
@@ -448,13 +490,13 @@ def _render_one(
         result = validator.environment(env, options)
         if inputs is not None:
             inputs.save()
-        return env, result.manifests, list(result.diagnostics)
+        return result.manifests, list(result.diagnostics)
     try:
-        return env, render_environment(project, env, options), []
+        return render_environment(project, env, options), []
     except UsageError:
         raise
     except KconfigError as err:
-        return env, None, list(err.diagnostics)
+        return None, list(err.diagnostics)
 
 
 # --------------------------------------------------------------------------------------------
@@ -551,7 +593,8 @@ def build(project: Project, request: BuildRequest) -> BuildResult:
     units = tuple(apply_plan(out, plan, trusted))
     if cache is not None:
         cache.flush()
-        cache.remember_output(out.path, key)
+        unchanged = [u.unit for u in units if u.action == "unchanged"]
+        cache.remember_output(out.path, key, state, unchanged)
     return BuildResult(out, units=units, warnings=warnings)
 
 
@@ -579,14 +622,16 @@ def _plan_environments(
             planned[env] = entry.files
             per_env.append((env, entry.warnings))
     found = Collector()
-    for env, manifests, diags in _render_envs(project, missing, request.validate, cache):
-        found.extend(diags)
-        per_env.append((env, [d for d in diags if d.severity != "error"]))
-        if manifests is not None and not any(d.severity == "error" for d in diags):
-            planned[env] = plan_environment(env, manifests)
-            if cache is not None:
-                cache.store_env(env, digests[env], planned[env], per_env[-1][1])
+    output_errors = Collector()
+    job = _Job(request.validate, plan=True, digests=digests)
+    for outcome in _render_envs(project, missing, job, cache):
+        found.extend(outcome.diagnostics)
+        output_errors.extend(outcome.output_errors)
+        per_env.append((outcome.env, [d for d in outcome.diagnostics if d.severity != "error"]))
+        if outcome.files is not None:
+            planned[outcome.env] = outcome.files
     found.raise_if_errors(ValidationError if request.validate else KconfigError)
+    output_errors.raise_if_errors(OutputError)
     planned = {env: planned[env] for env in envs}
     key = hashlib.blake2b(
         json.dumps(

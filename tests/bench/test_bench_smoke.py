@@ -233,3 +233,18 @@ def test_run_smoke_kapitan_column(tmp_path: Path) -> None:
     compiled = tmp_path / "out-10" / "kapitan-w2" / "compiled"
     assert sorted(p.name for p in compiled.iterdir()) == sorted(ENVS)
     assert len(list((compiled / "prod").glob("*.yaml"))) == 4 * 10 + 1
+
+
+def test_outputs_are_moved_aside_between_runs_and_deleted_at_the_end(tmp_path: Path) -> None:
+    from bench.run import Trash
+
+    trash = Trash(tmp_path / ".trash")
+    for name in ("out", "out"):  # the same name twice: both kept until the end
+        (tmp_path / name / "qa").mkdir(parents=True)
+        (tmp_path / name / "qa" / "f.yaml").write_text("x", encoding="utf-8")
+        trash.discard(tmp_path / name)
+        assert not (tmp_path / name).exists()
+    trash.discard(tmp_path / "never-existed")
+    assert len(list((tmp_path / ".trash").iterdir())) == 2
+    trash.empty()
+    assert not (tmp_path / ".trash").exists()
