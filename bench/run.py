@@ -871,8 +871,9 @@ STANDING_NOTES = (
     "resource): wall times summed, peak RSS the largest of the four.",
     "Kustomize validates nothing, so W3 has no Kustomize column; W4 is kconfig only "
     "(Kustomize has no incremental build: compare with its W2).",
-    f"W1-W3 delete kconfig's cache ({', '.join(KCONFIG_CACHE_DIRS)}) and the output directory "
-    "before every run; W4 keeps both, after one untimed warm-up build. The one-tag rebuild "
+    f"W1-W3 move kconfig's cache ({', '.join(KCONFIG_CACHE_DIRS)}) and the output directory "
+    "aside before every run (deleted after the last run: see bench/README.md); W4 keeps "
+    "both, after one untimed warm-up build. The one-tag rebuild "
     f"rewrites overlays/{W4_ENV}/{W4_APP}.yaml before each run, alternating "
     f"{' and '.join(W4_TAGS)}.",
     "Start-up rows compare with `kubectl version --client` and a one-app Kustomize overlay.",
