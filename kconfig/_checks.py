@@ -373,6 +373,31 @@ def check_image_tags(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
+# -- KC116 images -----------------------------------------------------------------------------
+def check_images_present(ctx: CheckContext) -> Iterator[Finding]:
+    """A container without an image passes the OpenAPI schema (``image`` is optional there,
+    for controllers that fill it in) but the API server refuses the pod: say so here. This
+    is how a ``sidecars[x].image: null`` or a custom template's missing image shows."""
+    for m, path, container in containers(ctx):
+        image = container.get("image")
+        if isinstance(image, str) and image.strip():
+            continue
+        prefix = container_values(m, container)
+        where: tuple[PathKey, ...] = ()
+        if prefix is not None:
+            # The image value if it exists; else where the container was declared (a null
+            # deleted the image, or it was never written).
+            where = ((*prefix, "image"), (*prefix, "name")) if prefix else (("image",),)
+        yield Finding(
+            m,
+            f"container {container.get('name')!r} has no image; the API server refuses a pod "
+            "whose containers do not all name one",
+            (*path, "image"),
+            where,
+            anchor_base=prefix is not None,
+        )
+
+
 # -- KC108 Secrets -----------------------------------------------------------------------------
 def check_secrets(ctx: CheckContext) -> Iterator[Finding]:
     if ctx.allow_secrets:
@@ -769,6 +794,7 @@ CHECKS: tuple[Check, ...] = (
         "an object's annotations add up to at most 256 KiB (keys and values, in bytes)",
         check_annotation_size,
     ),
+    Check("KC116", "error", "every container names an image", check_images_present),
 )
 
 

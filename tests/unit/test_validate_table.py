@@ -432,6 +432,17 @@ CASES: dict[str, Case] = {
         "error",
         "metadata.annotations.example.com/notes: annotations add up to 262161 bytes",
     ),
+    "KC116 a sidecar whose image a null deleted": Case(
+        {
+            BASE: GOOD_BASE + "sidecars:\n- {name: agent, image: 'r/agent:1.0'}\n",
+            OV: "sidecars:\n- name: agent\n  image: null\n",
+        },
+        1,
+        f"{OV}:2:9",
+        "error",
+        "container 'agent' has no image; the API server refuses a pod whose containers do not "
+        "all name one",
+    ),
 }
 
 
