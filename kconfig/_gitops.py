@@ -401,6 +401,8 @@ def _jobs(count: int) -> int:
 def _render_envs(
     project: Project, envs: list[str], job: _Job, cache: BuildCache | None = None
 ) -> list[_EnvOutcome]:
+    if not envs:  # every environment came from the cache
+        return []
     import multiprocessing  # here: a build answered from the cache never forks
     from concurrent.futures import ProcessPoolExecutor
 
