@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kconfig._usercache import user_cache_dir
+from kconfig._usercache import user_cache_dir, write_cached
 from kconfig._version import __version__
 from kconfig.errors import Diagnostic, SourcePos
 
@@ -368,11 +368,9 @@ def _write_bytes(path: Path, data: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _mark_cache_root(path)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
     except OSError:
         return
+    write_cached(path, data)
 
 
 def machine_secret() -> bytes | None:

@@ -9,6 +9,7 @@ by a project (a project's files are as untrusted as its overlays, see SECURITY.m
 
 Like Python's ``.pyc`` files, everything here except the secret can be deleted at any time and
 is rebuilt on the next run; a cache that cannot be written only makes kconfig slower.
+(:func:`write_cached` also writes the project's build cache entries, the same way.)
 """
 
 from __future__ import annotations
