@@ -33,17 +33,17 @@ from kconfig.errors import (
 )
 
 if TYPE_CHECKING:
-    from kconfig._manifests import Manifest
-    from kconfig._project import Environment, Project
-    from kconfig._values import Values
+    from kconfig.core.manifests import Manifest
+    from kconfig.load.project import Environment, Project
+    from kconfig.values.layers import Values
 
 # Loaded on first use (PEP 562): `kconfig --version` and `kconfig --help` must not pay for
 # YAML, deepmerge and the rest of the pipeline.
 _LAZY = {
-    "Manifest": "kconfig._manifests",
-    "Environment": "kconfig._project",
-    "Project": "kconfig._project",
-    "Values": "kconfig._values",
+    "Manifest": "kconfig.core.manifests",
+    "Environment": "kconfig.load.project",
+    "Project": "kconfig.load.project",
+    "Values": "kconfig.values.layers",
 }
 
 
@@ -80,21 +80,21 @@ __all__ = [
 
 
 def _bodies(manifests: Iterable[Manifest | Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    from kconfig._dump import canonical
-    from kconfig._manifests import Manifest
+    from kconfig.core.dump import canonical
+    from kconfig.core.manifests import Manifest
 
     return [m.body if isinstance(m, Manifest) else canonical(m) for m in manifests]
 
 
 def dump_yaml(manifests: Iterable[Manifest | Mapping[str, Any]]) -> str:
     """Multi-document YAML in the contract's form (canonical key order, YAML 1.1-safe)."""
-    from kconfig._dump import dump_yaml as _dump
+    from kconfig.core.dump import dump_yaml as _dump
 
     return _dump(_bodies(manifests))
 
 
 def dump_json(manifests: Iterable[Manifest | Mapping[str, Any]]) -> str:
     """One Kubernetes ``v1`` ``List`` object as JSON."""
-    from kconfig._dump import dump_json as _dump
+    from kconfig.core.dump import dump_json as _dump
 
     return _dump(_bodies(manifests))

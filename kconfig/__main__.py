@@ -1,5 +1,5 @@
 """``python -m kconfig``: the same as the ``kconfig`` command."""
 
-from kconfig._cli import main
+from kconfig.cli.main import main
 
 raise SystemExit(main())

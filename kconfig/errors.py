@@ -11,7 +11,7 @@
     ├── ValidationError          input or output failed a schema or a semantic check
     └── OutputError              the output directory cannot be written as asked
 
-Exceptions never print or colour anything; reporters in ``kconfig._report`` do.
+Exceptions never print or colour anything; reporters in ``kconfig.cli.report`` do.
 Every problem of a run is collected into one exception (``diagnostics``) so that the
 user sees them all at once.
 """

@@ -23,7 +23,7 @@ from tests.adversarial._harness import BASE, command_exists
 FORGED = "hostNetwork: true  # forged\n      containers:"
 
 # kconfig authenticates cache entries with a per-user key kept outside the project
-# (kconfig._cache.machine_secret): a forged or foreign entry is ignored.
+# (kconfig.run.cache.machine_secret): a forged or foreign entry is ignored.
 
 
 def _kconfig(root: Path, *args: str) -> subprocess.CompletedProcess[str]:

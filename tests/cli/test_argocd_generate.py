@@ -163,7 +163,7 @@ def test_the_plugin_manifest() -> None:
     ],
 )
 def test_kube_version_parsing(raw: str | None, version: str | None, warned: bool) -> None:
-    from kconfig._cmd_build import kube_version
+    from kconfig.cli.build import kube_version
 
     got, warning = kube_version(raw, ("1.28", "1.30", "1.33"))
     assert (got, bool(warning)) == (version, warned)

@@ -165,7 +165,7 @@ def test_explain(repo: Path) -> None:
 
 
 def test_colour_auto_means_a_terminal_without_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
-    from kconfig._cmd_daytwo import use_color
+    from kconfig.cli.daytwo import use_color
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

@@ -124,7 +124,7 @@ def test_debug_shows_traceback(make_project) -> None:  # type: ignore[no-untyped
 def test_help_imports_neither_jsonnet_nor_jsonschema() -> None:
     code = (
         "import sys\n"
-        "from kconfig._cli import main\n"
+        "from kconfig.cli.main import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "heavy = ('_jsonnet', 'jsonschema', 'jsonschema_rs', 'jinja2')\n"
         "bad = [m for m in heavy if m in sys.modules]\n"

@@ -127,7 +127,7 @@ def test_render_prints_warnings_and_fails_on_them_under_strict(tmp_path: Path) -
 
 def test_help_does_not_import_validators() -> None:
     code = (
-        "import sys\nfrom kconfig._cli import build_parser\nbuild_parser()\n"
+        "import sys\nfrom kconfig.cli.main import build_parser\nbuild_parser()\n"
         "heavy = {'jsonschema', 'jsonschema_rs', 'kubernetes_validate', 'referencing'}\n"
         "assert not heavy & set(sys.modules), heavy & set(sys.modules)\n"
     )
@@ -153,7 +153,7 @@ def test_hook_manifest() -> None:
         "schemas/x.json",
     ):
         assert pattern.search(path), path
-    for path in ("README.md", "kconfig/_cli.py", "docs/kconfig.yaml", "kconfig.yaml.orig"):
+    for path in ("README.md", "kconfig/cli/main.py", "docs/kconfig.yaml", "kconfig.yaml.orig"):
         assert not pattern.search(path), path
 
 

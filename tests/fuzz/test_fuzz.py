@@ -269,8 +269,8 @@ def _render(
     """What ``kconfig render`` does: render, validate (when that exists), dump."""
     project = kconfig.Project.load(root)
     try:
-        from kconfig._pipeline import RenderOptions
-        from kconfig._validate import render_validated
+        from kconfig.check.validate import render_validated
+        from kconfig.render.pipeline import RenderOptions
     except ImportError:  # validation not there: render only
         rendered = project.render(env, apps=apps, overrides=sets, backend=backend)
         return kconfig.dump_yaml(rendered)

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 import kconfig
-from kconfig._checks import ANNOTATIONS_LIMIT, CHECKS, CheckContext, check_annotation_size
-from kconfig._manifests import Manifest
-from kconfig._pipeline import RenderOptions
-from kconfig._validate import render_validated
+from kconfig.check.semantic import ANNOTATIONS_LIMIT, CHECKS, CheckContext, check_annotation_size
+from kconfig.check.validate import render_validated
+from kconfig.core.manifests import Manifest
 from kconfig.errors import SourcePos, ValidationError
+from kconfig.render.pipeline import RenderOptions
 from tests.conftest import MINIMAL, write_tree
 
 NS = "shop-qa"

@@ -1,4 +1,4 @@
-"""Semantic checks (kconfig._checks) on hand-made manifests: each check finds its problem
+"""Semantic checks (kconfig.check.semantic) on hand-made manifests: each check finds its problem
 and stays quiet on the correct form."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kconfig._checks import (
+from kconfig.check.semantic import (
     CHECKS,
     CheckContext,
     Finding,
@@ -31,7 +31,7 @@ from kconfig._checks import (
     parse_quantity,
     run_checks,
 )
-from kconfig._manifests import Manifest
+from kconfig.core.manifests import Manifest
 from kconfig.errors import SourcePos
 
 NS = "shop-qa"

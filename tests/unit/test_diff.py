@@ -1,4 +1,4 @@
-"""``diff`` (kconfig._diff): environments paired by kind and name, namespaces aside; a build
+"""``diff`` (kconfig.daytwo.diff): environments paired by kind and name, namespaces aside; a build
 output folder against an environment."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import kconfig
-from kconfig._diff import NAMESPACE, _Namespace, format_diff
+from kconfig.daytwo.diff import NAMESPACE, _Namespace, format_diff
 from tests.conftest import write_tree
 
 ENV = "domain: example.com\nlabels: {team: shop}\n"

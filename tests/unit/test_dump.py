@@ -1,4 +1,4 @@
-"""Tests for kconfig._dump: canonical key order, the YAML form, quoting, and the JSON List."""
+"""Tests for kconfig.core.dump: canonical key order, the YAML form, quoting, and the JSON List."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kconfig._dump import canonical, dump_json, dump_one, dump_yaml
+from kconfig.core.dump import canonical, dump_json, dump_one, dump_yaml
 
 
 def load(text: str) -> list[Any]:

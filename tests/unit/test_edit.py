@@ -1,4 +1,4 @@
-"""Comment-preserving edits (kconfig._edit): golden before/after files, the exact changed
+"""Comment-preserving edits (kconfig.daytwo.edit): golden before/after files, the exact changed
 lines, quoting, indentation, atomic writes and refusals that leave the file untouched."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import kconfig
-from kconfig._edit import (
+from kconfig.daytwo.edit import (
     Change,
     FileEdit,
     Indent,
@@ -22,7 +22,7 @@ from kconfig._edit import (
     edit_text,
     write_atomic,
 )
-from kconfig._yamlio import parse_yaml
+from kconfig.load.reader import parse_yaml
 from tests.conftest import write_tree
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "edit"

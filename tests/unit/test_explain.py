@@ -1,4 +1,4 @@
-"""``explain`` (kconfig._explain): every layer that set a value, lowest first, at file:line."""
+"""``explain``: every layer that set a value, lowest first, at file:line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import kconfig
-from kconfig._explain import format_explanation, leaf_paths, lookup
+from kconfig.daytwo.explain import format_explanation, leaf_paths, lookup
 from tests.conftest import write_tree
 
 FILES = {

@@ -1,4 +1,4 @@
-"""kconfig._gitops: kconfig.yaml gitops settings, Argo CD and Flux objects, branch commits."""
+"""kconfig.run.build: kconfig.yaml gitops settings, Argo CD and Flux objects, branch commits."""
 
 from __future__ import annotations
 
@@ -9,17 +9,10 @@ from typing import Any
 import pytest
 
 import kconfig
-from kconfig._gitops import (
-    ArgoCD,
-    GitOps,
-    commit_branches,
-    gitops_documents,
-    gitops_settings,
-    output_dir,
-    source_commit,
-    validate_argocd,
-)
 from kconfig.errors import LoadError, OutputError, SourcePos, ValidationError
+from kconfig.output.branches import commit_branches, source_commit
+from kconfig.output.gitops import ArgoCD, GitOps, gitops_documents, gitops_settings, validate_argocd
+from kconfig.run.build import output_dir
 from tests.conftest import GIT_ENV, git
 
 ARGO = (

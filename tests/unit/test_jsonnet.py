@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from kconfig import Project
-from kconfig.backends import BackendSettings, Template, builtin_template, prefetch
-from kconfig.backends._jsonnet import JsonnetBackend
 from kconfig.errors import KconfigError, RenderError
+from kconfig.render.backends import BackendSettings, Template, builtin_template, prefetch
+from kconfig.render.backends.jsonnet import JsonnetBackend
 
 MakeProject = Callable[..., Path]
 
@@ -327,8 +327,8 @@ class _CountingVM:
 
 
 def _contexts(root: Path) -> list[Mapping[str, Any]]:
-    from kconfig._pipeline import RenderOptions, _Run, app_job
-    from kconfig._values import Layering
+    from kconfig.render.pipeline import RenderOptions, _Run, app_job
+    from kconfig.values.layers import Layering
 
     project = Project.load(root)
     env = project.env("qa")
@@ -423,7 +423,7 @@ def test_library_header_documents_the_conventions() -> None:
 
 
 def test_builtins_exist_for_both_backends() -> None:
-    from kconfig._pipeline import APP_TEMPLATES, ENV_TEMPLATES
+    from kconfig.render.pipeline import APP_TEMPLATES, ENV_TEMPLATES
 
     for stem in (*APP_TEMPLATES, *ENV_TEMPLATES):
         for backend in ("jinja", "jsonnet"):

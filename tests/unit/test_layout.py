@@ -1,4 +1,4 @@
-"""kconfig._layout: the pure output plan (file names, kustomization.yaml, units)."""
+"""kconfig.output.plan: the pure output plan (file names, kustomization.yaml, units)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 import yaml
 
-from kconfig._dump import canonical, dump_one
-from kconfig._layout import (
+from kconfig.core.dump import canonical, dump_one
+from kconfig.core.manifests import Manifest, ordered
+from kconfig.errors import OutputError, SourcePos
+from kconfig.output.plan import (
     ENV_FOLDER,
     OutputPlan,
     document_bytes,
@@ -18,8 +20,6 @@ from kconfig._layout import (
     plan_environment,
     plan_output,
 )
-from kconfig._manifests import Manifest, ordered
-from kconfig.errors import OutputError, SourcePos
 
 
 def manifest(kind: str, name: str, app: str = "web", **spec: Any) -> Manifest:

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from kconfig._limits import TimeLimitExceeded, Watchdog, time_limit
+from kconfig.render.limits import TimeLimitExceeded, Watchdog, time_limit
 
 
 def _spin() -> None:
@@ -70,7 +70,7 @@ def test_watchdog_abandons_a_stuck_call_and_keeps_working() -> None:
 
 
 def test_watchdog_worker_is_reused_then_exits_when_idle(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("kconfig._limits._IDLE_SECONDS", 0.05)
+    monkeypatch.setattr("kconfig.render.limits._IDLE_SECONDS", 0.05)
     dog = Watchdog(1.0, name="test-idle")
     names = {dog.call(lambda: threading.current_thread().ident) for _ in range(20)}
     assert len(names) == 1

@@ -9,9 +9,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kconfig._merge import is_named_list, merge_layers
-from kconfig._yamlio import parse_yaml
+from kconfig.core.merge import is_named_list, merge_layers
 from kconfig.errors import SourcePos
+from kconfig.load.reader import parse_yaml
 
 
 def layer(text: str, source: str = "layer.yaml") -> Any:

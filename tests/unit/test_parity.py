@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from kconfig import Project, dump_json, dump_yaml
-from kconfig._pipeline import APP_TEMPLATES, ENV_TEMPLATES
-from kconfig.backends import builtin_template
+from kconfig.render.backends import builtin_template
+from kconfig.render.pipeline import APP_TEMPLATES, ENV_TEMPLATES
 from tests.conftest import REPO, run_kconfig
 
 ESTATE = Project.load(REPO)

@@ -1,4 +1,4 @@
-"""``promote`` (kconfig._promote): golden overlays, the reference estate's chain, the order."""
+"""``promote``: golden overlays, the reference estate's chain, the order."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import kconfig
-from kconfig._edit import changed_lines
-from kconfig._promote import describe
+from kconfig.daytwo.edit import changed_lines
+from kconfig.daytwo.promote import describe
 from tests.conftest import copy_estate, write_tree
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "edit" / "promote"

@@ -1,4 +1,4 @@
-"""Values deleted with ``null`` (kconfig._context, KC218): every key a built-in template reads
+"""Values deleted with ``null`` (kconfig.render.context, KC218): every key a built-in template reads
 either renders without it, the same in both backends, or is an error at the ``null`` that
 deleted it; never an undefined value inside a built-in template."""
 
@@ -13,12 +13,12 @@ import yaml
 
 import kconfig
 from kconfig import dump_yaml
-from kconfig._context import EMPTY_WHEN_DELETED, REQUIRED, required_values, template_values
-from kconfig._pipeline import RenderOptions
-from kconfig._schemas import SchemaStore
-from kconfig._validate import Validator
-from kconfig._values import BUILTIN_DEFAULTS
+from kconfig.check.schemas import SchemaStore
+from kconfig.check.validate import Validator
 from kconfig.errors import Diagnostic, KconfigError, SourcePos
+from kconfig.render.context import EMPTY_WHEN_DELETED, REQUIRED, required_values, template_values
+from kconfig.render.pipeline import RenderOptions
+from kconfig.values.layers import BUILTIN_DEFAULTS
 from tests.conftest import write_tree
 
 OVERLAY = "overlays/qa/web.yaml"

@@ -1,4 +1,4 @@
-"""Self-contained Kubernetes schemas (kconfig._schemas.bundle_schema and the per-user copies).
+"""Self-contained Kubernetes schemas (kconfig.check.schemas.bundle_schema and the per-user copies).
 
 The store validates with a kind's schema plus only the definitions it reaches, annotations
 left out, kept in ``$XDG_CACHE_HOME/kconfig/schemas-*``. These tests pin that a bundle accepts
@@ -18,7 +18,7 @@ import jsonschema_rs
 import pytest
 
 import kconfig
-from kconfig._schemas import (
+from kconfig.check.schemas import (
     DEFINITIONS_ID,
     OBJECT_META,
     POD_TEMPLATE,

@@ -1,4 +1,4 @@
-"""kconfig's own JSON Schemas (kconfig/schemas/*.json) and the loader in kconfig._schemadata.
+"""kconfig's own JSON Schemas (kconfig/schemas/*.json) and the loader in kconfig.core.schemadata.
 
 Every schema is valid draft 2020-12 and resolves its cross-file ``$ref`` offline in both
 ``jsonschema`` and ``jsonschema_rs``; each input schema accepts full examples (including the
@@ -22,7 +22,7 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator, Draft202012Validator
 
-from kconfig._schemadata import (
+from kconfig.core.schemadata import (
     SCHEMA_BASE_URI,
     SCHEMA_NAMES,
     load_schema,

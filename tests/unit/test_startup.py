@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kconfig._cache import _files_under
-from kconfig._cli import COMMANDS, _command_of, build_parser
+from kconfig.cli.main import COMMANDS, _command_of, build_parser
+from kconfig.run.cache import _files_under
 from tests.conftest import MINIMAL, write_tree
 
 
@@ -69,7 +69,7 @@ def test_a_clean_render_imports_no_error_machinery(tmp_path: Path) -> None:
     root = write_tree(tmp_path / "p", MINIMAL)
     code = (
         "import sys\n"
-        "from kconfig._cli import main\n"
+        "from kconfig.cli.main import main\n"
         f"assert main(['-C', {str(root)!r}, 'render', 'qa']) == 0\n"
         "late = {'difflib', 'traceback', 'referencing', 'jsonschema'} & set(sys.modules)\n"
         "assert not late, late\n"

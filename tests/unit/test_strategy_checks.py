@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import kconfig
-from kconfig._strategy import CHECKS, plan_strategy
 from kconfig.errors import KconfigError, ValidationError
+from kconfig.render.strategy import CHECKS, plan_strategy
 from tests.conftest import write_tree
 
 OVERLAY = "overlays/qa/web.yaml"

@@ -1,4 +1,4 @@
-"""kconfig._validate: input errors located in the file that wrote them, output errors naming
+"""kconfig.check.validate: input errors located in the file that wrote them, output errors naming
 manifest, field and producer, which environments files affect, and the report."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import kconfig
-from kconfig._validate import (
+from kconfig.check.validate import (
     Validator,
     affected_environments,
     did_you_mean,
@@ -124,7 +124,7 @@ def test_merge_environments_keeps_distinct_problems() -> None:
 
 
 def test_set_overrides_are_checked(tmp_path: Path) -> None:
-    from kconfig._pipeline import RenderOptions
+    from kconfig.render.pipeline import RenderOptions
 
     project = _project(tmp_path, {})
     with pytest.raises(ValidationError) as caught:
@@ -185,7 +185,7 @@ def test_an_unknown_target_is_a_usage_error(estate: kconfig.Project) -> None:
 
 
 def test_render_of_some_apps_checks_only_their_inputs(tmp_path: Path) -> None:
-    from kconfig._pipeline import RenderOptions
+    from kconfig.render.pipeline import RenderOptions
 
     project = _project(
         tmp_path,

@@ -1,4 +1,4 @@
-"""The schema store (kconfig._schemas): Kubernetes versions, CRDs, kconfig's own schemas."""
+"""The schema store (kconfig.check.schemas): Kubernetes versions, CRDs, kconfig's own schemas."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 import kconfig
-from kconfig._schemas import (
+from kconfig.check.schemas import (
     DEFAULT_VERSION,
     SUPPORTED_VERSIONS,
     SchemaError,

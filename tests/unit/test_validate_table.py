@@ -1,7 +1,7 @@
 """The table of invalid inputs and outputs: each case breaks a small project one way and
 asserts the exit code of ``kconfig validate``, the file:line:col and the message.
 
-Runs the CLI in-process (``kconfig._cli.main``) to stay fast; tests/cli/ covers the same
+Runs the CLI in-process (``kconfig.cli.main.main``) to stay fast; tests/cli/ covers the same
 command as a subprocess.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kconfig._cli import main
+from kconfig.cli.main import main
 from tests.conftest import MINIMAL, write_tree
 
 OV = "overlays/qa/web.yaml"
@@ -471,7 +471,7 @@ def test_the_table_is_big_enough() -> None:
 
 
 def test_every_check_has_a_case() -> None:
-    from kconfig._checks import CHECKS
+    from kconfig.check.semantic import CHECKS
 
     covered = {name.split()[0] for name in CASES if name.startswith("KC")}
     assert {c.id for c in CHECKS} <= covered

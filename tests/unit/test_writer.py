@@ -1,4 +1,4 @@
-"""kconfig._writer: output folder checks, atomic swaps, ownership and pruning, --check."""
+"""kconfig.output.writer: output folder checks, atomic swaps, ownership and pruning, --check."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from kconfig import _writer
-from kconfig._layout import OutputPlan
 from kconfig._version import __version__
-from kconfig._writer import (
+from kconfig.errors import OutputError, SourcePos
+from kconfig.output import writer as _writer
+from kconfig.output.plan import OutputPlan
+from kconfig.output.writer import (
     INDEX,
     OutputDir,
     apply_plan,
@@ -21,7 +22,6 @@ from kconfig._writer import (
     recover,
     resolve_output,
 )
-from kconfig.errors import OutputError, SourcePos
 
 POS = SourcePos("kconfig.yaml", 5, 9)
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from kconfig._yamlio import MarkedList, MarkedMap, ReadLimits, load_mapping, locate, parse_yaml
+from kconfig.core.marked import MarkedList, MarkedMap, locate
 from kconfig.errors import LoadError, SourcePos
+from kconfig.load.reader import ReadLimits, load_mapping, parse_yaml
 
 
 @pytest.mark.parametrize(

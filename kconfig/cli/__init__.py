@@ -1,0 +1,1 @@
+"""The ``kconfig`` command: argument parsing, one library call per command, reporters."""

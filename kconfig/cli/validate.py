@@ -1,0 +1,73 @@
+"""``kconfig validate [ENV]... [FILE]... [--format text|json] [--strict]``.
+
+Arguments are environment names or files (as pre-commit passes them): a file selects the
+environments it affects (see :func:`kconfig.check.validate.affected_environments`); nothing
+selects every environment. Every problem of the run is reported, then one summary line on
+stderr. Exit 0 clean (warnings allowed unless ``--strict``), 1 problems, 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from kconfig.cli.main import open_project
+
+
+def add_arguments(sub: Any, name: str, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        name,
+        parents=[common],
+        help="validate inputs and rendered output of environments",
+        description="Validate the input files and the rendered manifests of every environment "
+        "(or the named ones, or those the given files affect) and report every problem.",
+    )
+    p.add_argument(
+        "targets",
+        nargs="*",
+        metavar="ENV|FILE",
+        help="environment names, or files whose environments to validate",
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text lines on stderr (default) or a JSON list on stdout",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="warnings fail the run, and a kind without a schema is an error",
+    )
+    p.add_argument(
+        "--list-checks",
+        action="store_true",
+        help="list the semantic checks (id, severity, what they check) and exit",
+    )
+    p.set_defaults(run=run)
+
+
+def list_checks() -> str:
+    from kconfig.check.semantic import CHECKS
+
+    return "".join(f"{c.id}  {c.severity:<7}  {c.summary}\n" for c in CHECKS)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list_checks:
+        sys.stdout.write(list_checks())
+        return 0
+    from kconfig.check.validate import Validator, affected_environments
+    from kconfig.cli.report import report_json, report_text
+
+    project = open_project(args)
+    envs = affected_environments(project, args.targets, Path.cwd())
+    report = Validator(project, strict=args.strict).run(envs)
+    if args.format == "json":
+        report_json(report.diagnostics, sys.stdout)
+    else:
+        report_text(report.diagnostics, sys.stderr)
+    sys.stderr.write(report.summary() + "\n")
+    return 1 if report.failed(args.strict) else 0

@@ -1,0 +1,294 @@
+"""``diff``: what differs between the manifests of two environments, or an environment and a
+build output folder.
+
+Both sides become canonical manifests paired by (kind, name) and are compared as the YAML
+kconfig writes, one unified diff per pair that differs, headed ``--- qa/Deployment/myapp``
+``+++ prod/Deployment/myapp`` (``/dev/null`` for a side that lacks the object).
+
+Between two environments, namespace differences alone do not count: each environment lives
+in its own namespace, so what a user wants to see is everything *else*. Before comparing,
+each side's own namespace is replaced by ``<namespace>`` where a value names a namespace:
+
+* ``metadata.namespace`` and every other ``namespace:`` field (Argo CD destinations, role
+  binding subjects), and the items of a ``namespaces:`` list (affinity terms);
+* the value of the ``kubernetes.io/metadata.name`` label (namespace selectors of the
+  isolation NetworkPolicy, ``Namespace`` labels) and the ``Namespace`` object's own name;
+* the namespace label of in-cluster DNS names (``redis.shop-qa.svc.cluster.local``).
+
+Labels such as ``env: qa`` are values the user chose and are compared. Against a build
+folder nothing is normalised: the folder should hold exactly what the environment renders.
+Nothing here prints; :func:`format_diff` returns text (coloured on request).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kconfig.core.dump import canonical, dump_yaml
+from kconfig.core.manifests import KIND_ORDER
+from kconfig.errors import LoadError, SourcePos, UsageError
+
+if TYPE_CHECKING:
+    from kconfig.load.project import Project
+
+__all__ = ["EnvDiff", "ManifestDiff", "diff_against", "diff_envs", "format_diff"]
+
+NAMESPACE = "<namespace>"
+_NS_KEYS = frozenset({"namespace", "kubernetes.io/metadata.name"})
+_NS_LISTS = frozenset({"namespaces"})
+_RANK = {kind: i for i, kind in enumerate(KIND_ORDER)}
+_CODE = "KC063"
+
+Key = tuple[str, str]
+
+_COLORS = {"header": "\033[1m", "hunk": "\033[36m", "-": "\033[31m", "+": "\033[32m"}
+_RESET = "\033[0m"
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestDiff:
+    """The unified diff of one manifest (``lines`` include the ``---``/``+++`` headers)."""
+
+    kind: str
+    name: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EnvDiff:
+    """Every manifest that differs between ``left`` and ``right``, in output order."""
+
+    left: str
+    right: str
+    manifests: tuple[ManifestDiff, ...]
+    compared: int  # pairs compared, equal or not
+
+    @property
+    def equal(self) -> bool:
+        return not self.manifests
+
+
+# -- normalising -----------------------------------------------------------------------------
+class _Namespace:
+    """Replaces one namespace by :data:`NAMESPACE` where a value names a namespace."""
+
+    def __init__(self, namespace: str) -> None:
+        self.namespace = namespace
+        self.dns = re.compile(rf"(?<=\.){re.escape(namespace)}(?=\.svc(?:\.|$|:|/))")
+
+    def body(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = self.value(body)
+        meta = out.get("metadata")
+        if isinstance(meta, dict) and out.get("kind") == "Namespace":
+            meta["name"] = NAMESPACE if meta.get("name") == self.namespace else meta.get("name")
+        return out
+
+    def value(self, value: Any, key: str | None = None) -> Any:
+        if isinstance(value, Mapping):
+            return {k: self.value(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            item_key = key if key in _NS_LISTS else None
+            return [self.value(v, "namespace" if item_key else None) for v in value]
+        if isinstance(value, str):
+            if key in _NS_KEYS and value == self.namespace:
+                return NAMESPACE
+            return self.dns.sub(NAMESPACE, value) if "." in value else value
+        return value
+
+
+# -- pairing and comparing ---------------------------------------------------------------------
+def _order(key: Key) -> tuple[int, str, str]:
+    kind, name = key
+    rank = _RANK.get(kind, len(KIND_ORDER))
+    return rank, kind if rank == len(KIND_ORDER) else "", name
+
+
+def _key(body: Mapping[str, Any]) -> Key:
+    meta = body.get("metadata")
+    name = meta.get("name", "") if isinstance(meta, Mapping) else ""
+    return str(body.get("kind", "")), str(name)
+
+
+def _text(body: Mapping[str, Any] | None) -> list[str]:
+    return [] if body is None else dump_yaml([body]).splitlines()
+
+
+@dataclass(frozen=True, slots=True)
+class _Side:
+    """One side's objects by (kind, name) as compared, and their names as rendered."""
+
+    label: str
+    bodies: Mapping[Key, Mapping[str, Any]]
+    names: Mapping[Key, str]
+
+    def title(self, key: Key) -> str:
+        if key not in self.bodies:
+            return "/dev/null"
+        return f"{self.label}/{key[0]}/{self.names.get(key, key[1])}"
+
+
+def _compare(left: _Side, right: _Side) -> tuple[ManifestDiff, ...]:
+    out: list[ManifestDiff] = []
+    for key in sorted({*left.bodies, *right.bodies}, key=_order):
+        a, b = left.bodies.get(key), right.bodies.get(key)
+        lines = list(
+            difflib.unified_diff(_text(a), _text(b), left.title(key), right.title(key), lineterm="")
+        )
+        if lines:
+            out.append(ManifestDiff(key[0], key[1], tuple(lines)))
+    return tuple(out)
+
+
+def _rendered(project: Project, env: str, apps: Sequence[str] | None) -> list[dict[str, Any]]:
+    """``env``'s manifests; with ``apps``, those of the ones ``env`` has (maybe none)."""
+    if apps is not None:
+        own = project.apps_of(project.env(env))
+        apps = [app for app in apps if app in own]
+        if not apps:
+            return []
+    return [m.body for m in project.render(env, apps=apps)]
+
+
+def _check_apps(project: Project, envs: Sequence[str], apps: Sequence[str] | None) -> None:
+    """An ``--app`` that none of ``envs`` has is a mistake, not an empty diff."""
+    known = {app for env in envs for app in project.apps_of(project.env(env))}
+    unknown = [app for app in apps or () if app not in known]
+    if unknown:
+        raise UsageError(
+            f"--app {', '.join(unknown)}: not an app of {' or '.join(envs)}", code=_CODE
+        )
+
+
+def _side(label: str, bodies: Iterable[Mapping[str, Any]], normal: _Namespace | None) -> _Side:
+    found: dict[Key, Mapping[str, Any]] = {}
+    names: dict[Key, str] = {}
+    for body in bodies:
+        compared = normal.body(body) if normal is not None else body
+        key = _key(compared)
+        found[key], names[key] = compared, _key(body)[1]
+    return _Side(label, found, names)
+
+
+def diff_envs(
+    project: Project, env_a: str, env_b: str, apps: Sequence[str] | None = None
+) -> EnvDiff:
+    """The manifests of ``env_a`` against ``env_b``, namespaces aside; ``apps`` narrows (an
+    app only one side has shows as added or removed)."""
+    _check_apps(project, (env_a, env_b), apps)
+    left, right = (
+        _side(env, _rendered(project, env, apps), _Namespace(project.env(env).namespace))
+        for env in (env_a, env_b)
+    )
+    return EnvDiff(env_a, env_b, _compare(left, right), len({*left.bodies, *right.bodies}))
+
+
+# -- a build output folder ---------------------------------------------------------------------
+def _documents(path: Path, rel: str) -> Iterable[Mapping[str, Any]]:
+    import yaml
+
+    try:
+        docs = list(
+            yaml.load_all(
+                path.read_text(encoding="utf-8"),
+                Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader),
+            )
+        )
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise LoadError(
+            f"cannot read this manifest file: {err}", SourcePos(rel), code=_CODE
+        ) from err
+    for doc in docs:
+        if doc is None:
+            continue
+        if not isinstance(doc, Mapping):
+            raise LoadError(
+                "a manifest file must hold mappings (Kubernetes objects)",
+                SourcePos(rel),
+                code=_CODE,
+            )
+        if doc.get("kind") == "List" and isinstance(doc.get("items"), list):
+            yield from doc["items"]
+        else:
+            yield doc
+
+
+def _manifest_files(folder: Path) -> list[Path]:
+    files = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        if path.suffix in (".yaml", ".yml") and path.stem != "kustomization":
+            files.append(path)
+    return files
+
+
+def read_folder(folder: Path, apps: Sequence[str] | None = None) -> dict[Key, dict[str, Any]]:
+    """Every object in the ``*.yaml`` files under ``folder`` (recursively; dot files and
+    ``kustomization.yaml`` skipped), canonical, by (kind, name); ``apps`` narrows to the
+    objects labelled ``app.kubernetes.io/name`` with one of them."""
+    if not folder.is_dir():
+        raise UsageError(f"--against {folder}: not a folder", code=_CODE)
+    found: dict[Key, dict[str, Any]] = {}
+    where: dict[Key, str] = {}
+    for path in _manifest_files(folder):
+        rel = path.relative_to(folder).as_posix()
+        for doc in _documents(path, rel):
+            if apps is not None and _app_of(doc) not in apps:
+                continue
+            key = _key(doc)
+            if key in found:
+                raise LoadError(
+                    f"{key[0]}/{key[1]} is also in {where[key]}: point --against at the "
+                    "output folder of one environment",
+                    SourcePos(rel),
+                    code=_CODE,
+                )
+            found[key], where[key] = canonical(doc), rel
+    return found
+
+
+def _app_of(doc: Mapping[str, Any]) -> str | None:
+    meta = doc.get("metadata")
+    labels = meta.get("labels") if isinstance(meta, Mapping) else None
+    name = labels.get("app.kubernetes.io/name") if isinstance(labels, Mapping) else None
+    return name if isinstance(name, str) else None
+
+
+def diff_against(
+    project: Project, env: str, folder: str | Path, apps: Sequence[str] | None = None
+) -> EnvDiff:
+    """The objects in the build output ``folder`` (``-``) against what ``env`` renders now
+    (``+``): empty when the folder is up to date."""
+    _check_apps(project, (env,), apps)
+    label = str(folder).rstrip("/") or "."
+    on_disk = _side(label, read_folder(Path(folder), apps).values(), None)
+    rendered = _side(env, _rendered(project, env, apps), None)
+    diffs = _compare(on_disk, rendered)
+    return EnvDiff(label, env, diffs, len({*on_disk.bodies, *rendered.bodies}))
+
+
+# -- text ----------------------------------------------------------------------------------------
+def _paint(line: str) -> str:
+    if line.startswith(("---", "+++")):
+        color = _COLORS["header"]
+    elif line.startswith("@@"):
+        color = _COLORS["hunk"]
+    elif line[:1] in ("-", "+"):
+        color = _COLORS[line[0]]
+    else:
+        return line
+    return f"{color}{line}{_RESET}"
+
+
+def format_diff(diff: EnvDiff, *, color: bool = False) -> str:
+    """The unified diff text of every differing manifest (``""`` when equal)."""
+    lines = [line for m in diff.manifests for line in m.lines]
+    if color:
+        lines = [_paint(line) for line in lines]
+    return "".join(line + "\n" for line in lines)

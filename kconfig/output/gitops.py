@@ -1,0 +1,308 @@
+"""Argo CD and Flux objects from kconfig.yaml ``gitops:``.
+
+:func:`gitops_documents` makes one Argo CD ``Application`` per environment (destination
+namespace = the environment's namespace, automated sync with prune and selfHeal), an
+``ApplicationSet`` (git directory generator over ``<output>/*``; a list generator in branch
+layout) and, with ``gitops.flux``, a Flux ``Kustomization`` per environment. Argo CD objects
+are validated against kconfig's own schemas (``schemas/argocd-*.schema.json``).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from kconfig.core.marked import locate
+from kconfig.errors import (
+    Collector,
+    LoadError,
+    OutputError,
+    SourcePos,
+    ValidationError,
+)
+from kconfig.output.plan import ARGOCD_UNIT, FLUX_UNIT
+
+if TYPE_CHECKING:
+    from kconfig.load.project import Project, ProjectConfig
+
+
+Layout = Literal["directories", "branches"]
+
+ARGOCD_NAMESPACE = "argocd"
+FLUX_NAMESPACE = "flux-system"
+IN_CLUSTER = "https://kubernetes.default.svc"
+DEFAULT_BRANCH_PREFIX = "env/"
+ARGOCD_SCHEMAS = {
+    "Application": "argocd-application.schema.json",
+    "ApplicationSet": "argocd-applicationset.schema.json",
+}
+# The project's inputs: a change under these makes the source commit "dirty".
+# --------------------------------------------------------------------------------------------
+# settings (kconfig.yaml gitops:)
+
+
+@dataclass(frozen=True, slots=True)
+class ArgoCD:
+    repo_url: str
+    target_revision: str = "HEAD"
+    project: str = "default"
+    path: str | None = None  # the output folder's path in the repository
+    application_set: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Flux:
+    source_name: str
+    source_kind: str = "GitRepository"
+    source_namespace: str | None = None
+    path: str | None = None
+    interval: str = "10m"
+    prune: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class GitOps:
+    layout: Layout = "directories"
+    branch_prefix: str = DEFAULT_BRANCH_PREFIX
+    argocd: ArgoCD | None = None
+    flux: Flux | None = None
+    pos: SourcePos = field(default_factory=lambda: SourcePos("kconfig.yaml"))
+
+
+class _Reader:
+    """Typed reads from kconfig.yaml ``gitops:``, each error at the offending line."""
+
+    def __init__(self, config: ProjectConfig) -> None:
+        self.doc = config.doc
+        self.source = config.doc.source
+
+    def pos(self, *path: str) -> SourcePos:
+        return locate(self.doc, ("gitops", *path)) or SourcePos(self.source, 1, 1)
+
+    def get(self, path: tuple[str, ...], kind: type, default: Any = None) -> Any:
+        node: Any = self.doc.get("gitops")
+        for part in path:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if node is None:
+            return default
+        if not isinstance(node, kind) or (kind is int and isinstance(node, bool)):
+            dotted = ".".join(("gitops", *path))
+            raise LoadError(f"'{dotted}' must be a {kind.__name__}", self.pos(*path))
+        return node
+
+
+def gitops_settings(config: ProjectConfig) -> GitOps:
+    """kconfig.yaml ``gitops:``, checked (types and the values kconfig depends on)."""
+    read = _Reader(config)
+    layout = read.get(("layout",), str, "directories")
+    if layout not in ("directories", "branches"):
+        raise LoadError(
+            f"unknown gitops layout {layout!r}: use directories or branches", read.pos("layout")
+        )
+    argocd = None
+    if read.get(("argocd",), Mapping) is not None:
+        argocd = ArgoCD(
+            repo_url=_required(read, ("argocd", "repoURL")),
+            target_revision=read.get(("argocd", "targetRevision"), str, "HEAD"),
+            project=read.get(("argocd", "project"), str, "default"),
+            path=read.get(("argocd", "path"), str),
+            application_set=read.get(("argocd", "applicationSet"), bool, True),
+        )
+    flux = None
+    if read.get(("flux",), Mapping) is not None:
+        flux = Flux(
+            source_name=_required(read, ("flux", "sourceRef", "name")),
+            source_kind=read.get(("flux", "sourceRef", "kind"), str, "GitRepository"),
+            source_namespace=read.get(("flux", "sourceRef", "namespace"), str),
+            path=read.get(("flux", "path"), str),
+            interval=read.get(("flux", "interval"), str, "10m"),
+            prune=read.get(("flux", "prune"), bool, True),
+        )
+    prefix = read.get(("branchPrefix",), str, DEFAULT_BRANCH_PREFIX)
+    return GitOps(layout, prefix, argocd, flux, read.pos("layout"))
+
+
+def _required(read: _Reader, path: tuple[str, ...]) -> str:
+    value = read.get(path, str)
+    if not value:
+        dotted = ".".join(("gitops", *path))
+        raise LoadError(f"'{dotted}' is required", read.pos(*path[:-1]))
+    return str(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Argo CD and Flux objects
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """What the controller objects need to know about the project."""
+
+    project: str
+    environments: tuple[tuple[str, str], ...]  # (environment, namespace), promotion order
+    output: str  # the output folder's path inside the repository
+    settings: GitOps
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {
+            "app.kubernetes.io/managed-by": "kconfig",
+            "app.kubernetes.io/part-of": self.project,
+        }
+
+
+def repo_path(config: ProjectConfig, override: str | None) -> str:
+    """The output folder's path inside the repository (``gitops.*.path``, else ``output``)."""
+    value = override if override is not None else config.output
+    path = posixpath.normpath(value.replace(os.sep, "/"))
+    if posixpath.isabs(path) or path == ".." or path.startswith("../"):
+        raise OutputError(
+            f"output folder {config.output!r} is not inside the repository; set "
+            "gitops.argocd.path (or gitops.flux.path) to its path in the repository",
+            config.doc.pos("output") if "output" in config.doc else SourcePos("kconfig.yaml"),
+            code="KC058",
+        )
+    return path
+
+
+def _application(t: _Target, argo: ArgoCD, env: str, namespace: str) -> dict[str, Any]:
+    branches = t.settings.layout == "branches"
+    source = {
+        "repoURL": argo.repo_url,
+        "targetRevision": f"{t.settings.branch_prefix}{env}" if branches else argo.target_revision,
+        "path": "." if branches else f"{t.output}/{env}",
+    }
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {
+            "name": f"{t.project}-{env}",
+            "namespace": ARGOCD_NAMESPACE,
+            "labels": {**t.labels, "kconfig.dev/environment": env},
+        },
+        "spec": {
+            "project": argo.project,
+            "source": source,
+            "destination": {"server": IN_CLUSTER, "namespace": namespace},
+            "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
+        },
+    }
+
+
+def _namespace_template(t: _Target, key: str) -> str:
+    """A Go template giving each environment's namespace from the generator's ``key``."""
+    if all(ns == f"{t.project}-{env}" for env, ns in t.environments):
+        return f"{t.project}-{{{{{key}}}}}"
+    pairs = " ".join(f'"{env}" "{ns}"' for env, ns in t.environments)
+    return f"{{{{ get (dict {pairs}) {key} }}}}"
+
+
+def _application_set(t: _Target, argo: ArgoCD) -> dict[str, Any]:
+    if t.settings.layout == "branches":
+        generator: dict[str, Any] = {
+            "list": {"elements": [{"env": env, "namespace": ns} for env, ns in t.environments]}
+        }
+        key, revision, path = ".env", f"{t.settings.branch_prefix}{{{{.env}}}}", "."
+        namespace = "{{.namespace}}"
+    else:
+        generator = {
+            "git": {
+                "repoURL": argo.repo_url,
+                "revision": argo.target_revision,
+                "directories": [
+                    {"path": f"{t.output}/*"},
+                    {"path": f"{t.output}/{ARGOCD_UNIT}", "exclude": True},
+                    {"path": f"{t.output}/{FLUX_UNIT}", "exclude": True},
+                ],
+            }
+        }
+        key, revision, path = ".path.basename", argo.target_revision, "{{.path.path}}"
+        namespace = _namespace_template(t, key)
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "ApplicationSet",
+        "metadata": {"name": t.project, "namespace": ARGOCD_NAMESPACE, "labels": t.labels},
+        "spec": {
+            "goTemplate": True,
+            "goTemplateOptions": ["missingkey=error"],
+            "generators": [generator],
+            "template": {
+                "metadata": {
+                    "name": f"{t.project}-{{{{{key}}}}}",
+                    "labels": {**t.labels, "kconfig.dev/environment": f"{{{{{key}}}}}"},
+                },
+                "spec": {
+                    "project": argo.project,
+                    "source": {"repoURL": argo.repo_url, "targetRevision": revision, "path": path},
+                    "destination": {"server": IN_CLUSTER, "namespace": namespace},
+                    "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
+                },
+            },
+        },
+    }
+
+
+def _flux_kustomization(t: _Target, flux: Flux, env: str) -> dict[str, Any]:
+    source: dict[str, Any] = {"kind": flux.source_kind, "name": flux.source_name}
+    if flux.source_namespace:
+        source["namespace"] = flux.source_namespace
+    return {
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+        "kind": "Kustomization",
+        "metadata": {
+            "name": f"{t.project}-{env}",
+            "namespace": FLUX_NAMESPACE,
+            "labels": {**t.labels, "kconfig.dev/environment": env},
+        },
+        "spec": {
+            "interval": flux.interval,
+            "path": f"./{t.output}/{env}",
+            "prune": flux.prune,
+            "sourceRef": source,
+        },
+    }
+
+
+def gitops_documents(project: Project, settings: GitOps | None = None) -> dict[str, Any]:
+    """``{path under <out>: object}`` for the Argo CD and Flux files kconfig.yaml asks for."""
+    settings = settings or gitops_settings(project.config)
+    envs = tuple((env, project.env(env).namespace) for env in project.environments)
+    docs: dict[str, Any] = {}
+    argo = settings.argocd
+    if argo is not None:
+        t = _Target(project.name, envs, repo_path(project.config, argo.path), settings)
+        for env, namespace in envs:
+            docs[f"{ARGOCD_UNIT}/applications/{env}.yaml"] = _application(t, argo, env, namespace)
+        if argo.application_set:
+            docs[f"{ARGOCD_UNIT}/applicationset/{project.name}.yaml"] = _application_set(t, argo)
+    flux = settings.flux
+    if flux is not None and settings.layout == "directories":
+        t = _Target(project.name, envs, repo_path(project.config, flux.path), settings)
+        for env, _ in envs:
+            docs[f"{FLUX_UNIT}/{env}.yaml"] = _flux_kustomization(t, flux, env)
+    validate_argocd(docs, settings.pos)
+    return docs
+
+
+def validate_argocd(docs: Mapping[str, Mapping[str, Any]], pos: SourcePos) -> None:
+    """Check the Argo CD objects against kconfig's schemas (a wrong setting shows here)."""
+    import jsonschema_rs
+
+    from kconfig.core.schemadata import load_schema, schema_resources
+
+    registry = jsonschema_rs.Registry(schema_resources())
+    validators: dict[str, Any] = {}
+    errors = Collector()
+    for path, doc in docs.items():
+        name = ARGOCD_SCHEMAS.get(str(doc.get("kind")))
+        if name is None or doc.get("apiVersion") != "argoproj.io/v1alpha1":
+            continue
+        if name not in validators:
+            validators[name] = jsonschema_rs.validator_for(load_schema(name), registry=registry)
+        for err in validators[name].iter_errors(doc):
+            where = "/".join(str(p) for p in err.instance_path) or "(root)"
+            errors.error(f"generated {path}: {where}: {err.message}", pos, "KC059")
+    errors.raise_if_errors(ValidationError)

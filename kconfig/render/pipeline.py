@@ -1,0 +1,336 @@
+"""Rendering one environment: values -> context -> templates -> patches -> ordered manifests.
+
+Each app is rendered independently and every app's problems are collected, so one run
+reports every broken app at once. Nothing here reads YAML (``_yamlio``/``_project`` do) or
+writes files (``_writer`` does).
+
+Every app's context and templates are decided first (:class:`AppJob`), then each backend is
+told all it will render (``prefetch``: the Jsonnet backend renders a whole run in one VM),
+then the templates are rendered app by app, custom templates replacing built-ins of the same
+kind and name, and the overlay patches applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from kconfig.core.dump import canonical
+from kconfig.core.manifests import (
+    CLUSTER_SCOPED,
+    ENV_APP,
+    Manifest,
+    drop_nulls,
+    manifest_data,
+    manifest_from_data,
+    ordered,
+)
+from kconfig.core.merge import merge_layers
+from kconfig.errors import (
+    Collector,
+    KconfigError,
+    LoadError,
+    PatchError,
+    RenderError,
+    SourcePos,
+    UsageError,
+)
+from kconfig.render.backends import (
+    BUILTIN_PREFIX,
+    SUFFIXES,
+    Backend,
+    BackendSettings,
+    Template,
+    builtin_template,
+    load_backend,
+    prefetch,
+)
+from kconfig.render.context import app_context, env_context, env_only_context, project_context
+from kconfig.values.layers import Layering, Patch, Values
+
+if TYPE_CHECKING:
+    from kconfig.load.project import Environment, Project
+    from kconfig.run.cache import AppCache
+
+# Built-in templates, per app and per environment, in the order they run (the output is
+# sorted afterwards, so this order only matters for which error is met first).
+APP_TEMPLATES = (
+    "configmap",
+    "analysistemplate",
+    "service",
+    "deployment",
+    "rollout",
+    "ingress",
+    "networkpolicy",
+)
+ENV_TEMPLATES = ("namespace", "isolation")
+
+
+@dataclass
+class RenderOptions:
+    """How to render: a subset of apps, ``--set`` overrides, a backend for the whole run."""
+
+    apps: Sequence[str] | None = None
+    overrides: Sequence[str] = ()
+    backend: str | None = None
+    app_cache: AppCache | None = None  # reuse apps whose inputs did not change (build)
+
+
+@dataclass
+class _Run:
+    """State of one environment's render: backends are created once and reused."""
+
+    project: Project
+    env: Environment
+    options: RenderOptions
+    backends: dict[str, Backend] = field(default_factory=dict)
+
+    def backend(self, name: str) -> Backend:
+        found = self.backends.get(name)
+        if found is None:
+            limits = self.project.config.limits
+            settings = BackendSettings(
+                root=self.project.root,
+                timeout=limits.render_timeout,
+                max_stack=limits.jsonnet_max_stack,
+                allow_env=self.project.config.allow_env,
+            )
+            found = self.backends[name] = load_backend(name, settings)
+        return found
+
+
+def select_apps(project: Project, env: Environment, wanted: Sequence[str] | None) -> list[str]:
+    """The apps of ``env``, narrowed to ``wanted`` (an unknown name is a usage error)."""
+    apps = project.apps_of(env)
+    if not wanted:
+        return apps
+    unknown = [a for a in wanted if a not in apps]
+    if unknown:
+        raise UsageError(
+            f"--app {', '.join(unknown)}: not an app of environment {env.name!r} "
+            f"(apps: {', '.join(apps) or 'none'})"
+        )
+    return [a for a in apps if a in set(wanted)]
+
+
+def render_environment(
+    project: Project, env_name: str, options: RenderOptions | None = None
+) -> list[Manifest]:
+    """Every manifest of ``env_name``, ordered; raises one error holding every problem."""
+    options = options or RenderOptions()
+    env = project.env(env_name)
+    run = _Run(project, env, options)
+    errors = Collector()
+    apps = select_apps(project, env, options.apps)
+    manifests, jobs, keys = _plan_apps(run, apps, errors)
+    env_job = None if options.apps else _env_job(run)
+    _prefetch(run, [env_job, *jobs] if env_job else jobs)
+    if env_job:
+        manifests.extend(_env_manifests(run, env_job))
+    cache = options.app_cache
+    for job in jobs:
+        try:
+            rendered = render_app(run, job)
+        except KconfigError as err:
+            errors.capture(err)
+            continue
+        manifests.extend(rendered)
+        if cache is not None and job.values is not None:
+            cache.put(job.values.app, keys[job.values.app], [manifest_data(m) for m in rendered])
+    if cache is not None and not errors.has_errors:
+        cache.save()
+    errors.raise_if_errors()
+    if not apps and env.apps is None:
+        raise LoadError(
+            f"environment {env_name!r} has no apps: add bases/<app>/app.yaml, or declare "
+            "'apps: []' in env.yaml if an empty environment is intended",
+            SourcePos(env.source, 1, 1),
+            code="KC015",
+        )
+    return ordered(manifests)
+
+
+def _plan_apps(
+    run: _Run, apps: Sequence[str], errors: Collector
+) -> tuple[list[Manifest], list[AppJob], dict[str, str]]:
+    """Manifests of apps the cache already holds, the jobs of the others, their cache keys."""
+    cache = run.options.app_cache
+    layering = Layering(run.project, run.env, run.options.overrides)
+    manifests: list[Manifest] = []
+    jobs: list[AppJob] = []
+    keys: dict[str, str] = {}
+    for app in apps:
+        if cache is not None:
+            keys[app] = cache.key(app)
+            hit = cache.get(app, keys[app])
+            if hit is not None:
+                manifests.extend(manifest_from_data(item) for item in hit)
+                continue
+        try:
+            jobs.append(app_job(run, layering.values(app)))
+        except KconfigError as err:
+            errors.capture(err)
+    return manifests, jobs, keys
+
+
+class AppJob(NamedTuple):
+    """What one app renders, decided before any template runs: its values, the context every
+    template gets (one object, shared), and each template with the backend that renders it."""
+
+    values: Values | None  # None for the environment-wide templates
+    context: dict[str, Any]
+    templates: tuple[tuple[Template, str], ...]
+
+
+def _prefetch(run: _Run, jobs: Sequence[AppJob]) -> None:
+    """Give each backend all its (template, context) pairs at once: Jsonnet renders them in
+    one VM (its start-up cost dwarfs a template's), Jinja2 ignores the hint."""
+    requests: dict[str, list[tuple[Template, Mapping[str, Any]]]] = {}
+    for job in jobs:
+        for template, backend_name in job.templates:
+            requests.setdefault(backend_name, []).append((template, job.context))
+    for backend_name, batch in requests.items():
+        try:
+            prefetch(run.backend(backend_name), batch)
+        except KconfigError:
+            continue  # render() meets the same problem and reports it where it belongs
+
+
+def _env_job(run: _Run) -> AppJob:
+    ctx = env_only_context(env_context(run.env), _project_ctx(run.project))
+    backend_name = run.options.backend or run.project.config.backend
+    templates = tuple((builtin_template(backend_name, s), backend_name) for s in ENV_TEMPLATES)
+    return AppJob(None, ctx, templates)
+
+
+def _env_manifests(run: _Run, job: AppJob) -> list[Manifest]:
+    out: list[Manifest] = []
+    for template, backend_name in job.templates:
+        for body in run.backend(backend_name).render(template, job.context):
+            out.append(_finish(body, run.env, ENV_APP, SourcePos(template.name), {}))
+    return out
+
+
+def _project_ctx(project: Project) -> dict[str, Any]:
+    return project_context(project.config.name, project.config.kubernetes_version)
+
+
+def custom_templates(project: Project, app: str, components: Iterable[str]) -> list[Template]:
+    """The app's own templates and its components', in a stable order."""
+    folders = [f"bases/{app}/templates", *(f"components/{c}/templates" for c in components)]
+    found: list[Template] = []
+    for rel in folders:
+        folder = project.root / rel
+        if not folder.is_dir():
+            continue
+        if not project.files.inside(rel):
+            raise LoadError("template folder points outside the project (symlink?)", SourcePos(rel))
+        for path in sorted(folder.iterdir()):
+            backend = SUFFIXES.get(path.suffix)
+            if backend is None or path.name.startswith((".", "_")):
+                continue  # helpers (``_x.j2``, ``_x.libsonnet``) are imported, not rendered
+            found.append(Template(f"{rel}/{path.name}", path, backend))
+    return found
+
+
+def _template_values(data: dict[str, Any]) -> dict[str, Any]:
+    """The values templates see. An autoscaled app (``hpa:`` set) leaves its replica count
+    to the HorizontalPodAutoscaler: a ``spec.replicas`` in the workload would reset the
+    scale on every sync, so the plan and the templates get no ``replicas``."""
+    if data.get("hpa") and "replicas" in data:
+        return {k: v for k, v in data.items() if k != "replicas"}
+    return data
+
+
+def app_job(run: _Run, values: Values) -> AppJob:
+    """The context and the templates of one app (built-ins first, then custom templates)."""
+    data = values.data
+    backend_name = run.options.backend or data.get("backend") or run.project.config.backend
+    ctx = app_context(
+        values.app,
+        _template_values(data),
+        env_context(run.env),
+        _project_ctx(run.project),
+        located=values,
+    )
+    templates = [(builtin_template(backend_name, s), backend_name) for s in APP_TEMPLATES]
+    templates += [
+        (t, t.backend)
+        for t in custom_templates(run.project, values.app, data.get("components") or [])
+    ]
+    return AppJob(values, ctx, tuple(templates))
+
+
+def render_app(run: _Run, job: AppJob | Values) -> list[Manifest]:
+    """The manifests of one app: built-ins, replaced or added to by custom templates."""
+    if isinstance(job, Values):
+        job = app_job(run, job)
+    values = job.values
+    assert values is not None, "render_app renders apps, not the environment-wide job"
+    labels = job.context["labels"]
+    by_key: dict[tuple[str, str], Manifest] = {}
+    errors = Collector()
+    for template, backend_name in job.templates:
+        for body in run.backend(backend_name).render(template, job.context):
+            manifest = _finish(body, run.env, values.app, SourcePos(template.name), labels)
+            _check_duplicate(by_key.get(manifest.key), manifest, errors)
+            # A custom template replaces the built-in of the same kind and name.
+            by_key[manifest.key] = manifest
+    errors.raise_if_errors(RenderError)
+    return apply_patches(list(by_key.values()), values.patches)
+
+
+def _check_duplicate(old: Manifest | None, new: Manifest, errors: Collector) -> None:
+    """Replacing a built-in is the point of a custom template; two custom templates (or one
+    template twice) rendering the same kind and name is a mistake: which one would win?"""
+    if old is None or old.origin.path.startswith(BUILTIN_PREFIX):
+        return
+    errors.error(
+        f"{new.title} is rendered twice: by {old.origin.path} and by {new.origin.path} "
+        "(one kind and name per app; a custom template may replace only a built-in)",
+        new.origin,
+        "KC037",
+    )
+
+
+def _finish(
+    body: dict[str, Any],
+    env: Environment,
+    app: str,
+    origin: SourcePos,
+    labels: Mapping[str, str],
+) -> Manifest:
+    """Drop nulls, give namespaced objects the environment's namespace and common labels."""
+    body = drop_nulls(body)
+    meta = body.setdefault("metadata", {})
+    if isinstance(meta, dict):
+        if body.get("kind") not in CLUSTER_SCOPED:
+            meta.setdefault("namespace", env.namespace)
+        if labels:
+            meta["labels"] = {**labels, **(meta.get("labels") or {})}
+    return Manifest(canonical(body), env.name, app, origin)
+
+
+def apply_patches(manifests: list[Manifest], patches: Sequence[Patch]) -> list[Manifest]:
+    """Deep-merge each overlay patch into the manifest its target selects (values' rules)."""
+    errors = Collector()
+    by_key = {m.key: i for i, m in enumerate(manifests)}
+    for patch in patches:
+        i = by_key.get((patch.target_kind, patch.target_name))
+        if i is None:
+            have = ", ".join(sorted(m.title for m in manifests)) or "none"
+            errors.error(
+                f"patch target {patch.target_kind}/{patch.target_name} matches no rendered "
+                f"manifest of this app (rendered: {have})",
+                patch.pos,
+                "KC042",
+            )
+            continue
+        old = manifests[i]
+        body = drop_nulls(merge_layers([old.body, patch.patch]).data)
+        manifests[i] = Manifest(
+            canonical(body), old.env, old.app, old.origin, (*old.patched_by, patch.pos)
+        )
+    errors.raise_if_errors(PatchError)
+    return manifests

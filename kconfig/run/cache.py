@@ -1,0 +1,489 @@
+"""The build cache: skip environments whose inputs did not change since the last build.
+
+Stored under the project in ``.kconfig-cache/`` (git-ignored, safe to delete at any time).
+Everything in it is keyed by content, never trusted across versions, and authenticated with
+a per-user key kept outside the project (:func:`machine_secret`), so an entry committed by
+a pull request is ignored, never used:
+
+* a **package key**: kconfig's version, the bytes of its own code, templates and schemas, the
+  installations of the libraries that shape the output (Jinja2, Jsonnet, PyYAML,
+  jsonschema-rs, the schema data: each main file's size and time, so a reinstall counts);
+  a different key is a different folder, so an upgrade starts empty;
+* per environment, a **digest** of every input that can affect that environment's output:
+  kconfig.yaml, the env.yaml files of its ``extends`` chain and their overlays, every file
+  under ``bases/``, ``components/`` and ``lib/``, the ``crds:`` files, the values of the
+  environment variables templates may read (``sandbox.allowEnv``) and the build options.
+  The entry holds the environment's planned files (bytes) and the warnings its validation
+  gave, so a cache hit reports the same warnings without rendering anything;
+* per output folder, the **signature** (path, size, mtime) of the files written last, so a
+  rebuild where neither inputs nor outputs changed does not even read the output back.
+
+A template may read a project file outside those folders (a Jinja2 include or a Jsonnet
+import of ``vendor/x.libsonnet``): such a file is not tracked, so ``--no-cache`` (or deleting
+``.kconfig-cache/``) is needed after changing it. Writes are atomic (temp file + rename); a
+damaged or foreign entry is ignored, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import importlib.util
+import json
+import os
+import secrets
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kconfig._version import __version__
+from kconfig.errors import Diagnostic, SourcePos
+from kconfig.load.usercache import user_cache_dir, write_cached
+
+if TYPE_CHECKING:
+    from kconfig.load.project import Project
+
+CACHE_DIR = ".kconfig-cache"
+TRACKED = ("bases", "components", "lib")
+# The libraries whose code or data shapes the output, by importable name.
+_OUTPUT_LIBRARIES = ("jinja2", "_jsonnet", "yaml", "jsonschema_rs", "kubernetes_validate")
+
+
+def _digest(path: Path, memo: dict[Path, bytes | None]) -> bytes | None:
+    """The content digest of one file (None when it cannot be read), read once per process:
+    the environment and app keys and the input cache all ask about the same files."""
+    if path in memo:
+        return memo[path]
+    try:
+        found: bytes | None = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+    except OSError:
+        found = None
+    memo[path] = found
+    return found
+
+
+def _hash_files(
+    paths: Iterable[Path],
+    root: Path,
+    memo: dict[Path, bytes | None] | None = None,
+    *,
+    skip_missing: bool = False,
+) -> str:
+    """One digest over the names and contents of ``paths``; a file that cannot be read counts
+    as such, or, with ``skip_missing``, not at all (an app without an overlay)."""
+    memo = {} if memo is None else memo
+    digest = hashlib.blake2b(digest_size=20)
+    prefix = len(str(root)) + 1
+    # Ordered and named by plain strings: Path comparisons and relative_to() cost more than
+    # the hashing at thousands of files.
+    for text, path in sorted((str(p), p) for p in paths):
+        part = _digest(path, memo)
+        if part is None and skip_missing:
+            continue
+        digest.update(text[prefix:].replace(os.sep, "/").encode() + b"\0")
+        digest.update(b"<unreadable>" if part is None else part)
+    return digest.hexdigest()
+
+
+def _files_under(folder: Path, memo: dict[Path, list[Path]] | None = None) -> list[Path]:
+    """Files below ``folder`` (hidden folders and ``__pycache__`` left out). With ``memo``,
+    the listing of every folder walked on the way is kept too: one walk of ``bases/`` then
+    answers each app's folder."""
+    memo = {} if memo is None else memo
+    found = memo.get(folder)
+    if found is not None:
+        return found
+    walked: dict[Path, list[Path]] = {folder: []}
+    if folder.is_dir():
+        for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
+            here = Path(dirpath)
+            files = [here / name for name in filenames]
+            node = here
+            while True:  # a file is under its folder and every folder above, up to ``folder``
+                walked.setdefault(node, []).extend(files)
+                if node == folder:
+                    break
+                node = node.parent
+    for path, files in walked.items():
+        memo.setdefault(path, files)
+    return walked[folder]
+
+
+def package_key() -> str:
+    """What of kconfig and its libraries shapes the output: a new key means a new cache."""
+    here = Path(__file__).parent
+    digest = hashlib.blake2b(digest_size=12)
+    digest.update(f"{__version__}\0{sys.version_info[:2]}".encode())
+    for name in _OUTPUT_LIBRARIES:
+        digest.update(f"{name}={_installed(name)}\0".encode())
+    # kconfig's own code, templates and schemas: a development install changes them
+    # without a new version number.
+    own = [
+        p
+        for p in _files_under(here)
+        if p.suffix in (".py", ".j2", ".jsonnet", ".libsonnet", ".json")
+    ]
+    digest.update(_hash_files(own, here).encode())
+    return digest.hexdigest()
+
+
+def _installed(module: str) -> str:
+    """Which installation of ``module`` this is: its file's size and modification time.
+
+    Stricter than the version number (a reinstall counts as new) and found without importing
+    the library or ``importlib.metadata`` (~15 ms, most of a no-change build's budget).
+    """
+    try:
+        spec = importlib.util.find_spec(module)
+        st = Path(spec.origin).stat() if spec is not None and spec.origin else None
+    except (ImportError, ValueError, OSError):
+        st = None
+    return "none" if st is None else f"{st.st_size}:{st.st_mtime_ns}"
+
+
+@dataclass(frozen=True, slots=True)
+class EnvEntry:
+    """A cached environment: its planned files and the warnings validation gave."""
+
+    files: dict[str, bytes]
+    warnings: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OutputState:
+    """``unchanged``: the output folder is exactly what the build with this key wrote;
+    ``untouched``: unit folders exactly as the last build left them."""
+
+    unchanged: bool
+    untouched: frozenset[str]
+    signatures: Mapping[str, list[list[Any]]] = field(default_factory=dict)  # per unit, as scanned
+
+
+class BuildCache:
+    """The cache of one project. Construct with :meth:`open`; every method is best-effort."""
+
+    def __init__(self, project: Project, folder: Path, secret: bytes) -> None:
+        self.project = project
+        self.folder = folder
+        self.secret = secret
+        self._shared: str | None = None
+        # Per process, and inherited by forked workers: file digests and folder listings.
+        self.memo: dict[Path, bytes | None] = {}
+        self.listings: dict[Path, list[Path]] = {}
+        # Writes wait until the build has succeeded: a failed or --check run leaves the
+        # project untouched. (Forked workers hand theirs back to the parent.)
+        # Held as signed bytes: a forked worker encodes its own entries (in parallel) and
+        # hands back bytes, which pickle far faster than the manifests they hold.
+        self.pending: list[tuple[Path, bytes]] = []
+
+    def stage(self, path: Path, payload: Any) -> None:
+        self.pending.append((path, _signed(payload, self.secret)))
+
+    def flush(self) -> None:
+        for path, data in self.pending:
+            _write_bytes(path, data)
+        self.pending.clear()
+
+    def read(self, path: Path) -> Any:
+        return _read_json(path, self.secret)
+
+    @classmethod
+    def open(cls, project: Project) -> BuildCache | None:
+        """The project's cache, or None when no secret key can be had (then: no cache)."""
+        secret = machine_secret()
+        if secret is None:
+            return None
+        return cls(project, project.root / CACHE_DIR / package_key(), secret)
+
+    # -- digests -----------------------------------------------------------------------
+    def _shared_digest(self) -> str:
+        """Inputs every environment shares: kconfig.yaml, bases/, components/, lib/, crds."""
+        if self._shared is None:
+            root = self.project.root
+            paths = [root / "kconfig.yaml"]
+            for folder in TRACKED:
+                paths += _files_under(root / folder, self.listings)
+            paths += [root / crd for crd in self.project.config.crds]
+            self._shared = _hash_files(paths, root, self.memo)
+        return self._shared
+
+    def env_digest(self, env: str, options: Mapping[str, Any]) -> str:
+        """Everything that can change ``env``'s output, hashed."""
+        root = self.project.root
+        chain = self.project.env(env).chain
+        overlays = [
+            p for name in chain for p in _files_under(root / "overlays" / name, self.listings)
+        ]
+        allowed = {name: os.environ.get(name) for name in self.project.config.allow_env}
+        digest = hashlib.blake2b(digest_size=20)
+        for part in (
+            self._shared_digest(),
+            _hash_files(overlays, root, self.memo),
+            json.dumps([env, list(chain), allowed, dict(options)], sort_keys=True),
+        ):
+            digest.update(part.encode() + b"\0")
+        return digest.hexdigest()
+
+    # -- environments --------------------------------------------------------------------
+    def _env_path(self, env: str) -> Path:
+        return self.folder / "envs" / f"{env}.json"
+
+    def load_env(self, env: str, digest: str) -> EnvEntry | None:
+        data = self.read(self._env_path(env))
+        if not isinstance(data, dict) or data.get("digest") != digest:
+            return None
+        try:
+            files = {path: text.encode() for path, text in data["files"].items()}
+            warnings = tuple(_diagnostic(d) for d in data["warnings"])
+        except (KeyError, TypeError, AttributeError, ValueError):
+            return None
+        return EnvEntry(files, warnings)
+
+    def store_env(
+        self, env: str, digest: str, files: Mapping[str, bytes], warnings: Sequence[Diagnostic]
+    ) -> None:
+        payload = {
+            "digest": digest,
+            "files": {path: data.decode() for path, data in files.items()},
+            "warnings": [d.to_dict() for d in warnings],
+        }
+        self.stage(self._env_path(env), payload)
+
+    # -- output signatures ---------------------------------------------------------------
+    def _out_path(self, out: Path) -> Path:
+        name = hashlib.blake2b(str(out).encode(), digest_size=10).hexdigest()
+        return self.folder / "out" / f"{name}.json"
+
+    def output_state(self, out: Path, key: str) -> OutputState:
+        """How ``out`` compares with what the last build (or the one with ``key``) left:
+        one read of the record and one scan of the folder."""
+        data = self.read(self._out_path(out))
+        known = data.get("units") if isinstance(data, dict) else None
+        if not isinstance(known, dict):
+            return OutputState(False, frozenset())
+        now = _unit_signatures(out)
+        untouched = frozenset(unit for unit, rows in known.items() if now.get(unit) == rows)
+        return OutputState(data.get("key") == key and known == now, untouched, now)
+
+    def remember_output(
+        self, out: Path, key: str, state: OutputState | None, unchanged: Iterable[str] = ()
+    ) -> None:
+        """Record ``out`` as this build leaves it; the ``unchanged`` units, which the build
+        did not touch, keep the signature ``state`` scanned at its start."""
+        known = state.signatures if state is not None else {}
+        reuse = {unit: known[unit] for unit in unchanged if unit in known}
+        payload = {"key": key, "units": _unit_signatures(out, reuse)}
+        _write_json(self._out_path(out), payload, self.secret)
+
+
+def _unit_signatures(
+    out: Path, known: Mapping[str, list[list[Any]]] | None = None
+) -> dict[str, list[list[Any]]]:
+    """The signature of each top-level folder (unit) of ``out``; those in ``known`` are
+    taken from there instead of scanned again."""
+    units: dict[str, list[list[Any]]] = {}
+    try:
+        entries = [e for e in os.scandir(out) if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return units
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        found = known.get(entry.name) if known else None
+        units[entry.name] = found if found is not None else output_signature(Path(entry.path))
+    return units
+
+
+def output_signature(out: Path) -> list[list[Any]]:
+    """(path, size, mtime_ns) of every file under ``out``: cheap, and changes on any edit."""
+    rows: list[list[Any]] = []
+    if out.is_dir():
+        _scan(str(out), "", rows)
+    return rows
+
+
+def _scan(folder: str, prefix: str, rows: list[list[Any]]) -> None:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        rel = prefix + entry.name
+        if entry.is_dir(follow_symlinks=False):
+            _scan(entry.path, rel + "/", rows)
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        rows.append([rel, st.st_size, st.st_mtime_ns])
+
+
+def _diagnostic(raw: Mapping[str, Any]) -> Diagnostic:
+    pos = SourcePos(raw["file"], raw["line"] or 0, raw["col"] or 0) if raw["file"] else None
+    return Diagnostic(raw["message"], pos, raw["severity"], raw["id"])
+
+
+def _mark_cache_root(path: Path) -> None:
+    """Make ``.kconfig-cache/`` ignore itself (as pytest's cache does), so it never shows
+    up in ``git status`` even where the project's .gitignore does not list it."""
+    for parent in path.parents:
+        if parent.name == CACHE_DIR:
+            ignore = parent / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# created by kconfig: the build cache, safe to delete\n*\n")
+            return
+
+
+def _read_json(path: Path, secret: bytes) -> Any:
+    """The payload of a cache file, or None unless its MAC proves this machine wrote it."""
+    try:
+        mac, _, body = path.read_bytes().partition(b"\n")
+    except OSError:
+        return None
+    expected = hmac.new(secret, body, hashlib.sha256).hexdigest().encode()
+    if not hmac.compare_digest(mac, expected):
+        return None  # written elsewhere (committed by a pull request?) or damaged: ignore
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def _signed(payload: Any, secret: bytes) -> bytes:
+    """A cache entry as stored: the HMAC of the JSON body, a newline, the body."""
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    return hmac.new(secret, body, hashlib.sha256).hexdigest().encode() + b"\n" + body
+
+
+def _write_json(path: Path, payload: Any, secret: bytes) -> None:
+    _write_bytes(path, _signed(payload, secret))
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    """Atomic and best-effort: a cache that cannot be written is only a slower build."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _mark_cache_root(path)
+    except OSError:
+        return
+    write_cached(path, data)
+
+
+def machine_secret() -> bytes | None:
+    """The key that authenticates cache entries, kept outside every project.
+
+    Anything inside the project is as untrusted as an overlay: a pull request could commit a
+    ``.kconfig-cache/`` entry matching the digest of its own sources and have unvalidated
+    output written. Entries carry an HMAC under this per-user key
+    (``$XDG_CACHE_HOME/kconfig/secret``, created once, mode 0600), so only entries written on
+    this machine are ever used.
+    """
+    path = user_cache_dir() / "secret"
+    try:
+        return path.read_bytes() or None
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(32))
+        return path.read_bytes()
+    except FileExistsError:  # another build created it meanwhile
+        return path.read_bytes() or None
+    except OSError:
+        return None
+
+
+class AppCache:
+    """Rendered manifests of each app of one environment, keyed by that app's inputs.
+
+    An app's manifests depend only on its own files (``bases/<app>/``, its overlays along the
+    ``extends`` chain), the environment's env.yaml chain, kconfig.yaml, ``components/`` and
+    ``lib/``, plus the render options: that is its key. A one-tag change in one overlay thus
+    re-renders one app; validation still runs over the whole environment.
+    """
+
+    def __init__(self, cache: BuildCache, env: str, options: Mapping[str, Any]) -> None:
+        project = cache.project
+        root = project.root
+        self.cache = cache
+        self.env = env
+        self.chain = project.env(env).chain
+        shared = [root / "kconfig.yaml"]
+        shared += [root / "overlays" / name / "env.yaml" for name in self.chain]
+        for folder in TRACKED[1:]:  # components, lib
+            shared += _files_under(root / folder, cache.listings)
+        allowed = {name: os.environ.get(name) for name in project.config.allow_env}
+        self.base = hashlib.blake2b(
+            (
+                _hash_files(shared, root, cache.memo)
+                + json.dumps([allowed, dict(options)], sort_keys=True)
+            ).encode(),
+            digest_size=20,
+        ).hexdigest()
+        self.path = cache.folder / "apps" / f"{env}.json"
+        loaded = cache.read(self.path)
+        self.entries: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
+        self.dirty = False
+
+    def key(self, app: str) -> str:
+        root = self.cache.project.root
+        paths = list(_files_under(root / "bases" / app, self.cache.listings))
+        paths += [root / "overlays" / name / f"{app}.yaml" for name in self.chain]
+        own = _hash_files(paths, root, self.cache.memo, skip_missing=True)
+        return hashlib.blake2b((self.base + own).encode(), digest_size=20).hexdigest()
+
+    def get(self, app: str, key: str) -> list[Any] | None:
+        """The cached manifests (as :meth:`Manifest` data) of ``app`` under ``key``."""
+        entry = self.entries.get(app)
+        if not isinstance(entry, dict) or entry.get("key") != key:
+            return None
+        manifests = entry.get("manifests")
+        return manifests if isinstance(manifests, list) else None
+
+    def put(self, app: str, key: str, manifests: list[Any]) -> None:
+        self.entries[app] = {"key": key, "manifests": manifests}
+        self.dirty = True
+
+    def save(self) -> None:
+        if self.dirty:
+            self.cache.stage(self.path, self.entries)
+            self.dirty = False
+
+
+class InputCache:
+    """Input files of one environment known (by role and content) to validate cleanly."""
+
+    def __init__(self, cache: BuildCache, env: str) -> None:
+        self.cache = cache
+        self.root = cache.project.root
+        self.path = cache.folder / "inputs" / f"{env}.json"
+        loaded = cache.read(self.path)
+        self.known: set[str] = set(loaded) if isinstance(loaded, list) else set()
+        self.added = False
+
+    def _key(self, rel: str, role: str) -> str | None:
+        digest = _digest(self.root / rel, self.cache.memo)
+        return None if digest is None else f"{role}:{rel}:{digest.hex()}"
+
+    def is_clean(self, rel: str, role: str) -> bool:
+        key = self._key(rel, role)
+        return key is not None and key in self.known
+
+    def mark(self, rel: str, role: str) -> None:
+        key = self._key(rel, role)
+        if key is not None and key not in self.known:
+            self.known.add(key)
+            self.added = True
+
+    def save(self) -> None:
+        if self.added:
+            self.cache.stage(self.path, sorted(self.known))
+            self.added = False

@@ -1,0 +1,191 @@
+"""Environments rendered (and validated) side by side, in forked worker processes.
+
+Environments are independent, so with several of them and more than one core they render in
+forked workers (``KCONFIG_JOBS`` caps how many; 1 disables it); results are gathered in
+environment order, so the output does not depend on it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from kconfig.errors import (
+    Collector,
+    Diagnostic,
+    KconfigError,
+    OutputError,
+    UsageError,
+    ValidationError,
+)
+from kconfig.output.plan import plan_environment
+from kconfig.run.cache import AppCache, BuildCache, InputCache
+
+if TYPE_CHECKING:
+    from kconfig.core.manifests import Manifest
+    from kconfig.load.project import Project
+
+
+# --------------------------------------------------------------------------------------------
+# rendering for output
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """The manifests of some environments, and the warnings their validation gave."""
+
+    manifests: dict[str, list[Manifest]]
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+def render_all(project: Project, envs: Sequence[str], *, validate: bool = True) -> Rendered:
+    """Render (and unless ``validate`` is false, validate) ``envs``.
+
+    Every environment's problems are collected into one error; warnings are returned.
+    Validation is :class:`kconfig.check.validate.Validator`'s (inputs, output schemas, semantic
+    checks). Environments are independent, so with several of them and more than one core
+    they render in forked worker processes (``KCONFIG_JOBS`` caps how many; 1 disables it);
+    results are gathered in environment order, so the output does not depend on it.
+    """
+    for env in envs:
+        project.env(env)  # an unknown environment stops here, before any rendering
+    found = Collector()
+    rendered: dict[str, list[Manifest]] = {}
+    for outcome in _render_envs(project, list(envs), _Job(validate)):
+        found.extend(outcome.diagnostics)
+        if outcome.manifests is not None:
+            rendered[outcome.env] = outcome.manifests
+    found.raise_if_errors(ValidationError if validate else KconfigError)
+    return Rendered(rendered, tuple(found.diagnostics))
+
+
+class _Job(NamedTuple):
+    """What each environment's worker does, besides rendering it."""
+
+    validate: bool
+    # Build: turn the manifests into the environment's files in the worker (YAML is written
+    # in parallel, and bytes travel back faster than manifests), and cache them under these
+    # digests. Otherwise the manifests themselves come back.
+    plan: bool = False
+    digests: Mapping[str, str] = {}
+
+
+class _EnvOutcome(NamedTuple):
+    env: str
+    manifests: list[Manifest] | None  # render_all
+    files: dict[str, bytes] | None  # build: the planned files
+    diagnostics: list[Diagnostic]  # rendering and validation
+    output_errors: tuple[Diagnostic, ...] = ()  # planning (two objects for one file)
+    cache_writes: tuple[tuple[Path, bytes], ...] = ()  # a forked worker's, for the parent
+
+
+def _jobs(count: int) -> int:
+    wanted = os.environ.get("KCONFIG_JOBS", "")
+    limit = int(wanted) if wanted.isdigit() and int(wanted) > 0 else (os.cpu_count() or 1)
+    return max(1, min(limit, count))
+
+
+def _render_envs(
+    project: Project, envs: list[str], job: _Job, cache: BuildCache | None = None
+) -> list[_EnvOutcome]:
+    if not envs:  # every environment came from the cache
+        return []
+    import multiprocessing  # here: a build answered from the cache never forks
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs = _jobs(len(envs))
+    if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        validator = _validator(project) if job.validate else None
+        return [_render_one(project, env, validator, job, cache) for env in envs]
+    # fork: the children start with the project already loaded (handed over through
+    # _FORKED, set only around the pool's life) and only results travel back pickled.
+    context = multiprocessing.get_context("fork")
+    _FORKED[:] = [(project, cache)]
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            futures = [pool.submit(_render_in_worker, env, job) for env in envs]
+            outcomes = [f.result() for f in futures]
+    finally:
+        _FORKED.clear()
+    if cache is not None:
+        for outcome in outcomes:
+            cache.pending.extend(outcome.cache_writes)
+    for outcome in outcomes:
+        usage = [d for d in outcome.diagnostics if d.code == _USAGE_MARK]
+        if usage:
+            raise UsageError([Diagnostic(d.message, d.pos, d.severity, "KC001") for d in usage])
+    return outcomes
+
+
+# (project, cache) a forked worker renders with; empty outside a pool
+_FORKED: list[tuple[Project, BuildCache | None]] = []
+_USAGE_MARK = "KC001-worker"  # a UsageError raised in a worker, carried back as diagnostics
+
+
+def _validator(project: Project) -> Any:
+    from kconfig.check.validate import Validator
+
+    return Validator(project)
+
+
+def _render_in_worker(env: str, job: _Job) -> _EnvOutcome:
+    """One environment in a forked worker; its staged cache writes go back to the parent."""
+    project, cache = _FORKED[0]
+    try:
+        outcome = _render_one(
+            project, env, _validator(project) if job.validate else None, job, cache
+        )
+    except UsageError as err:  # exceptions do not pickle with their diagnostics: send data
+        diags = [Diagnostic(d.message, d.pos, d.severity, _USAGE_MARK) for d in err.diagnostics]
+        outcome = _EnvOutcome(env, None, None, diags)
+    if cache is None:
+        return outcome
+    # A worker may render several environments: hand back each one's writes once.
+    writes, cache.pending[:] = tuple(cache.pending), []
+    return outcome._replace(cache_writes=writes)
+
+
+def _render_one(
+    project: Project, env: str, validator: Any, job: _Job, cache: BuildCache | None = None
+) -> _EnvOutcome:
+    manifests, diags = _rendered(project, env, validator, cache)
+    if not job.plan:
+        return _EnvOutcome(env, manifests, None, diags)
+    if manifests is None or any(d.severity == "error" for d in diags):
+        return _EnvOutcome(env, None, None, diags)
+    try:
+        files = plan_environment(env, manifests)
+    except OutputError as err:
+        return _EnvOutcome(env, None, None, diags, tuple(err.diagnostics))
+    if cache is not None and env in job.digests:
+        warnings = [d for d in diags if d.severity != "error"]
+        cache.store_env(env, job.digests[env], files, warnings)
+    return _EnvOutcome(env, None, files, diags)
+
+
+def _rendered(
+    project: Project, env: str, validator: Any, cache: BuildCache | None
+) -> tuple[list[Manifest] | None, list[Diagnostic]]:
+    """One environment's manifests (None when it failed) and its diagnostics."""
+    from kconfig.render.pipeline import RenderOptions, render_environment
+
+    options = RenderOptions()
+    inputs = None
+    if cache is not None:
+        options.app_cache = AppCache(cache, env, {"validate": validator is not None})
+        if validator is not None:
+            inputs = validator.clean_inputs = InputCache(cache, env)
+    if validator is not None:
+        result = validator.environment(env, options)
+        if inputs is not None:
+            inputs.save()
+        return result.manifests, list(result.diagnostics)
+    try:
+        return render_environment(project, env, options), []
+    except UsageError:
+        raise
+    except KconfigError as err:
+        return None, list(err.diagnostics)
