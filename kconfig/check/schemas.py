@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from kconfig.core.names import close_matches
+from kconfig.core.paths import PathKey, walk
+from kconfig.load.reader import SAFE_LOADER
 
 DEFAULT_VERSION = "1.30"
 SUPPORTED_VERSIONS = ("1.28", "1.29", "1.30", "1.31", "1.32", "1.33")
@@ -55,8 +57,6 @@ OWN_SCHEMAS: dict[tuple[str, str], str] = {
 _EXTRA_PARTS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
     "Rollout": ((("spec", "template"), POD_TEMPLATE),),
 }
-
-PathKey = tuple[str | int, ...]
 
 
 class SchemaError(Exception):
@@ -95,7 +95,7 @@ class KindSchema:
         """Every problem of ``body``; the valid case costs one fast ``is_valid`` per part."""
         out: list[SchemaProblem] = []
         for part in self._parts:
-            node = _dig(body, part.at)
+            node = walk(body, part.at)
             if node is None:
                 continue
             try:
@@ -108,15 +108,6 @@ class KindSchema:
                 continue
             out.extend(self._store.problem(part.at, err) for err in errors)
         return out
-
-
-def _dig(body: Any, path: tuple[str, ...]) -> Any:
-    node = body
-    for key in path:
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(key)
-    return node
 
 
 # -- the kubernetes-validate data ---------------------------------------------------------
@@ -332,16 +323,15 @@ def crd_versions(doc: Any, source: str) -> list[CrdVersion]:
 def load_crd_file(path: Path, source: str) -> list[CrdVersion]:
     """Every CRD version in a (multi-document) YAML file.
 
-    Read with PyYAML's C loader directly, not ``_yamlio``: CRD files are generated, large
+    Read with PyYAML's loader directly, not the marked reader: CRD files are generated, large
     (Argo's is 570 KiB) and need no positions; only a missing or broken file is reported,
     at the ``crds:`` entry that names it.
     """
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         text = path.read_text(encoding="utf-8")
-        docs = list(yaml.load_all(text, Loader=loader))
+        docs = list(yaml.load_all(text, Loader=SAFE_LOADER))
     except OSError as err:
         raise SchemaError(f"cannot read CRD file {source}: {err.strerror}") from err
     except (UnicodeDecodeError, yaml.YAMLError) as err:

@@ -22,11 +22,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from kconfig.core.manifests import CLUSTER_SCOPED, Manifest
+from kconfig.core.manifests import BUILTIN_PREFIX, CLUSTER_SCOPED, Manifest
+from kconfig.core.paths import PathKey, walk
 from kconfig.errors import Severity
-from kconfig.render.backends import BUILTIN_PREFIX
-
-PathKey = tuple[str | int, ...]
 
 # Kinds whose pods come from a template at spec.template (CronJob is handled apart).
 TEMPLATE_KINDS = frozenset(
@@ -162,17 +160,6 @@ def container_values(manifest: Manifest, container: Mapping[str, Any]) -> PathKe
     return ("sidecars", str(name)) if isinstance(name, str) else None
 
 
-def _get(node: Any, *path: str | int) -> Any:
-    for key in path:
-        if isinstance(node, Mapping):
-            node = node.get(key)
-        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
-            node = node[key]
-        else:
-            return None
-    return node
-
-
 def _ns(manifest: Manifest, ctx: CheckContext) -> str:
     return manifest.namespace or ctx.namespace
 
@@ -181,7 +168,7 @@ def _ns(manifest: Manifest, ctx: CheckContext) -> str:
 def check_selector(ctx: CheckContext) -> Iterator[Finding]:
     for w in ctx.workloads:
         m, labels = w.manifest, w.labels
-        selector = _get(m.body, "spec", "selector", "matchLabels")
+        selector = walk(m.body, ("spec", "selector", "matchLabels"))
         if not isinstance(selector, Mapping):
             continue
         for key, value in selector.items():
@@ -208,9 +195,9 @@ def check_service_selector(ctx: CheckContext) -> Iterator[Finding]:
             if isinstance(value, str):
                 pods.setdefault((ns, key, value), []).append(w.labels)
     for m in ctx.of_kind("Service"):
-        if _get(m.body, "spec", "type") == "ExternalName":
+        if walk(m.body, ("spec", "type")) == "ExternalName":
             continue
-        selector = _get(m.body, "spec", "selector")
+        selector = walk(m.body, ("spec", "selector"))
         if not isinstance(selector, Mapping) or not selector:
             continue
         key, value = next(iter(selector.items()))
@@ -232,14 +219,14 @@ def _subset(small: Mapping[str, Any], big: Mapping[str, Any]) -> bool:
 
 # -- KC103 Ingress backends --------------------------------------------------------------------
 def _ingress_backends(m: Manifest) -> Iterator[tuple[PathKey, Mapping[str, Any]]]:
-    default = _get(m.body, "spec", "defaultBackend", "service")
+    default = walk(m.body, ("spec", "defaultBackend", "service"))
     if isinstance(default, Mapping):
         yield ("spec", "defaultBackend", "service"), default
-    rules = _get(m.body, "spec", "rules")
+    rules = walk(m.body, ("spec", "rules"))
     for i, rule in enumerate(rules if isinstance(rules, list) else []):
-        paths = _get(rule, "http", "paths")
+        paths = walk(rule, ("http", "paths"))
         for j, entry in enumerate(paths if isinstance(paths, list) else []):
-            service = _get(entry, "backend", "service")
+            service = walk(entry, ("backend", "service"))
             if isinstance(service, Mapping):
                 yield ("spec", "rules", i, "http", "paths", j, "backend", "service"), service
 
@@ -267,7 +254,7 @@ def check_ingress_backends(ctx: CheckContext) -> Iterator[Finding]:
 def _port_problem(port: Any, service: Manifest) -> str | None:
     if not isinstance(port, Mapping):
         return None
-    ports = _get(service.body, "spec", "ports")
+    ports = walk(service.body, ("spec", "ports"))
     ports = ports if isinstance(ports, list) else []
     numbers = [p.get("port") for p in ports if isinstance(p, Mapping)]
     names = [p.get("name") for p in ports if isinstance(p, Mapping) and p.get("name")]
@@ -318,7 +305,7 @@ def check_namespace(ctx: CheckContext) -> Iterator[Finding]:
 # -- KC106 resource requests -------------------------------------------------------------------
 def check_requests(ctx: CheckContext) -> Iterator[Finding]:
     for m, path, container in containers(ctx):
-        if _get(container, "resources", "requests"):
+        if walk(container, ("resources", "requests")):
             continue
         prefix = container_values(m, container)
         yield Finding(
@@ -421,11 +408,11 @@ def check_hpa_replicas(ctx: CheckContext) -> Iterator[Finding]:
         (_ns(w.manifest, ctx), w.manifest.kind, w.manifest.name): w.manifest for w in ctx.workloads
     }
     for hpa in ctx.of_kind("HorizontalPodAutoscaler"):
-        ref = _get(hpa.body, "spec", "scaleTargetRef")
+        ref = walk(hpa.body, ("spec", "scaleTargetRef"))
         if not isinstance(ref, Mapping):
             continue
         target = by_key.get((_ns(hpa, ctx), str(ref.get("kind")), str(ref.get("name"))))
-        if target is None or _get(target.body, "spec", "replicas") is None:
+        if target is None or walk(target.body, ("spec", "replicas")) is None:
             continue
         yield Finding(
             target,
@@ -438,24 +425,24 @@ def check_hpa_replicas(ctx: CheckContext) -> Iterator[Finding]:
 
 # -- KC110 analysis templates ------------------------------------------------------------------
 def _analysis_refs(m: Manifest) -> Iterator[tuple[PathKey, Mapping[str, Any]]]:
-    strategy = _get(m.body, "spec", "strategy")
+    strategy = walk(m.body, ("spec", "strategy"))
     base: PathKey = ("spec", "strategy")
     places: list[tuple[PathKey, Any]] = [
-        ((*base, "canary", "analysis"), _get(strategy, "canary", "analysis")),
+        ((*base, "canary", "analysis"), walk(strategy, ("canary", "analysis"))),
         (
             (*base, "blueGreen", "prePromotionAnalysis"),
-            _get(strategy, "blueGreen", "prePromotionAnalysis"),
+            walk(strategy, ("blueGreen", "prePromotionAnalysis")),
         ),
         (
             (*base, "blueGreen", "postPromotionAnalysis"),
-            _get(strategy, "blueGreen", "postPromotionAnalysis"),
+            walk(strategy, ("blueGreen", "postPromotionAnalysis")),
         ),
     ]
-    steps = _get(strategy, "canary", "steps")
+    steps = walk(strategy, ("canary", "steps"))
     for i, step in enumerate(steps if isinstance(steps, list) else []):
-        places.append(((*base, "canary", "steps", i, "analysis"), _get(step, "analysis")))
+        places.append(((*base, "canary", "steps", i, "analysis"), walk(step, ("analysis",))))
     for path, analysis in places:
-        templates = _get(analysis, "templates")
+        templates = walk(analysis, ("templates",))
         for j, ref in enumerate(templates if isinstance(templates, list) else []):
             if isinstance(ref, Mapping) and not ref.get("clusterScope"):
                 yield (*path, "templates", j, "templateName"), ref
@@ -535,7 +522,7 @@ def check_names(ctx: CheckContext) -> Iterator[Finding]:
         problem = _name_problem(m.kind, m.name)
         if problem:
             yield Finding(m, problem, ("metadata", "name"))
-        places.append((m, ("metadata", "labels"), _get(m.body, "metadata", "labels")))
+        places.append((m, ("metadata", "labels"), walk(m.body, ("metadata", "labels"))))
     places.extend(
         (w.manifest, (*w.path, "metadata", "labels"), w.labels) for w in ctx.workloads if w.path
     )
@@ -682,7 +669,7 @@ def _annotation_maps(ctx: CheckContext) -> Iterator[tuple[Manifest, PathKey, Any
     """(manifest, path, annotations, value path) of every object's and pod template's
     annotations."""
     for m in ctx.manifests:
-        found = _get(m.body, "metadata", "annotations")
+        found = walk(m.body, ("metadata", "annotations"))
         yield (
             m,
             ("metadata", "annotations"),
@@ -691,7 +678,7 @@ def _annotation_maps(ctx: CheckContext) -> Iterator[tuple[Manifest, PathKey, Any
         )
     for w in ctx.workloads:
         if w.path:  # a Pod's own metadata is its pod template's: seen above
-            found = _get(w.manifest.body, *w.path, "metadata", "annotations")
+            found = walk(w.manifest.body, (*w.path, "metadata", "annotations"))
             yield w.manifest, (*w.path, "metadata", "annotations"), found, ("podAnnotations",)
 
 
@@ -796,10 +783,6 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check("KC116", "error", "every container names an image", check_images_present),
 )
-
-
-def checks_by_id() -> dict[str, Check]:
-    return {check.id: check for check in CHECKS}
 
 
 def run_checks(

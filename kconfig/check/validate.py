@@ -21,7 +21,7 @@ An environment whose inputs have errors is not rendered: its output would only r
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -37,7 +37,8 @@ from kconfig.check.schemas import (
 )
 from kconfig.check.semantic import CHECKS, CheckContext, Finding, run_checks
 from kconfig.core.marked import MarkedList, MarkedMap, locate
-from kconfig.core.names import close_matches
+from kconfig.core.names import did_you_mean
+from kconfig.core.paths import PathKey, dotted, walk
 from kconfig.errors import (
     Diagnostic,
     KconfigError,
@@ -53,8 +54,6 @@ if TYPE_CHECKING:
     from kconfig.load.project import Environment, Project
     from kconfig.render.pipeline import RenderOptions
     from kconfig.values.layers import Values
-
-PathKey = tuple[str | int, ...]
 
 # Stable codes of schema validation (semantic checks are KC1nn, in kconfig.check.semantic).
 INPUT_SCHEMA = "KC090"  # an input file breaks its schema
@@ -115,33 +114,9 @@ class EnvResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-# -- naming things in messages -----------------------------------------------------------------
-def dotted(path: Sequence[str | int]) -> str:
-    """``spec.template.spec.containers[0].image``."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    close = close_matches(word, candidates)
-    return f" (did you mean `{close[0]}`?)" if close else ""
-
-
-def _walk(doc: Any, path: Sequence[str | int]) -> Any:
-    node = doc
-    for part in path:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return node
-
-
 # -- inputs ------------------------------------------------------------------------------------
 def _key_pos(doc: Any, path: PathKey, key: str, source: str) -> SourcePos:
-    node = _walk(doc, path)
+    node = walk(doc, path)
     if isinstance(node, MarkedMap):
         pos = node.key_pos(key)
         if pos.line:
@@ -679,7 +654,7 @@ def _role_rules(doc: MarkedMap, role: str, rel: str) -> list[Diagnostic]:
 def _unknown_checks(env: Environment) -> list[Diagnostic]:
     """A check id in ``checks.disable`` that no check has (a typo silences nothing)."""
     known = sorted({c.id for c in CHECKS} | {NO_SCHEMA})
-    disable = _walk(env.doc, ("checks", "disable"))
+    disable = walk(env.doc, ("checks", "disable"))
     out = []
     for i, code in enumerate(disable if isinstance(disable, MarkedList) else []):
         if isinstance(code, str) and re.fullmatch(r"KC\d{3}", code) and code not in known:
@@ -710,7 +685,7 @@ def _output_diagnostics(
         return out
     hint = ""
     if problem.keyword == "enum":
-        value = _walk(manifest.body, problem.path)
+        value = walk(manifest.body, problem.path)
         hint = did_you_mean(str(value), problem.allowed)
     pos, produced = locator.place(manifest, problem.path)
     message = f"{head}: {dotted(problem.path)}: {problem.message}{hint} [{produced}]"

@@ -48,7 +48,7 @@ from typing import Any
 
 from yaml.resolver import Resolver
 
-__all__ = ["canonical", "dump_json", "dump_one", "dump_yaml"]
+__all__ = ["canonical", "dump_json", "dump_one", "dump_yaml", "is_plain"]
 
 # --------------------------------------------------------------------------------------------
 # canonical key order
@@ -195,7 +195,7 @@ _DQ_ESCAPES = {
 _MAX_IMPLICIT_KEY = 1000
 
 
-def _is_plain(text: str) -> bool:
+def is_plain(text: str) -> bool:
     """True if ``text`` can be written unquoted (``_edit`` and ``_explain`` ask this too)."""
     if not text or _NOT_PLAIN.search(text):
         return False
@@ -224,7 +224,7 @@ def _escape(match: re.Match[str]) -> str:
 
 def _quote(text: str) -> str:
     """One-line form of ``text``: plain if unambiguous, else single, else double quoted."""
-    if _is_plain(text):
+    if is_plain(text):
         return text
     if not _NEEDS_ESCAPE.search(text):
         return "'" + text.replace("'", "''") + "'"

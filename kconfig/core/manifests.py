@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from kconfig.core.marked import plain
 from kconfig.errors import SourcePos
 
 KIND_ORDER = (
@@ -25,6 +26,10 @@ KIND_ORDER = (
     "Ingress",
 )
 _RANK = {kind: i for i, kind in enumerate(KIND_ORDER)}
+
+# The origin path of a manifest rendered by one of kconfig's built-in templates
+# (``kconfig:templates/jinja/deployment.json.j2``); a user's template has a project path.
+BUILTIN_PREFIX = "kconfig:"
 
 # Kinds that live outside any namespace: kconfig gives them no namespace and does not hold
 # them to the environment's.
@@ -93,16 +98,8 @@ class Manifest:
 
     def to_dict(self) -> dict[str, Any]:
         """The object as plain data (the caller owns the copy)."""
-        copied: dict[str, Any] = _copy(self.body)
+        copied: dict[str, Any] = plain(self.body)
         return copied
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
 
 
 def manifest_data(manifest: Manifest) -> dict[str, Any]:
@@ -140,10 +137,15 @@ def drop_nulls(value: Any) -> Any:
     return value
 
 
-def sort_key(manifest: Manifest) -> tuple[int, str, str, str]:
-    kind = manifest.kind
+def kind_rank(kind: str) -> tuple[int, str]:
+    """Where ``kind`` goes in the document order: its place in :data:`KIND_ORDER`, other
+    kinds after them, alphabetically."""
     rank = _RANK.get(kind, len(KIND_ORDER))
-    return rank, kind if rank == len(KIND_ORDER) else "", manifest.app, manifest.name
+    return rank, kind if rank == len(KIND_ORDER) else ""
+
+
+def sort_key(manifest: Manifest) -> tuple[int, str, str, str]:
+    return (*kind_rank(manifest.kind), manifest.app, manifest.name)
 
 
 def ordered(manifests: Iterable[Manifest]) -> list[Manifest]:

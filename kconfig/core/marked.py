@@ -3,6 +3,7 @@ written, so any later step can point at the user's file:line without a second pa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from kconfig.errors import SourcePos
@@ -53,6 +54,16 @@ class MarkedList(list[Any]):
     def mark_append(self, value: Any, at: tuple[int, int]) -> None:
         self.append(value)
         self._items.append(at)
+
+
+def plain(value: Any) -> Any:
+    """A deep copy of ``value`` as plain dicts and lists (marked nodes and other mappings
+    become ``dict``; scalars are shared, they are immutable)."""
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
 
 
 def position_of(container: Any, key: str | int) -> SourcePos | None:

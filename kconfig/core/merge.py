@@ -25,10 +25,9 @@ from typing import Any, NamedTuple
 
 from deepmerge import Merger
 
-from kconfig.core.marked import position_of
+from kconfig.core.marked import plain, position_of
+from kconfig.core.paths import PathKey
 from kconfig.errors import SourcePos
-
-PathKey = tuple[str | int, ...]
 
 
 class Origin(NamedTuple):
@@ -68,14 +67,6 @@ def is_named_list(value: Any) -> bool:
         and bool(value)
         and all(isinstance(item, Mapping) and "name" in item for item in value)
     )
-
-
-def _plain_copy(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _plain_copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain_copy(v) for v in value]
-    return value
 
 
 class _Engine:
@@ -152,9 +143,9 @@ class _Engine:
                 self._adopt((*path, i), item, position_of(value, i) or pos)
                 for i, item in enumerate(value)
             ]
-        copied = _plain_copy(value)
+        copied = plain(value)
         # The history keeps its own copy: the result's lists may still grow by named merges.
-        self._record(path, _plain_copy(copied) if isinstance(copied, list) else copied, pos)
+        self._record(path, plain(copied) if isinstance(copied, list) else copied, pos)
         return copied
 
     def _record(self, path: PathKey, value: Any, pos: SourcePos) -> None:

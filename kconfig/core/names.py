@@ -50,3 +50,9 @@ def close_matches(
     import difflib
 
     return difflib.get_close_matches(word, list(candidates), n=n, cutoff=cutoff)
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """`` (did you mean `x`?)`` for the closest candidate, or "" when none is close."""
+    close = close_matches(word, candidates)
+    return f" (did you mean `{close[0]}`?)" if close else ""

@@ -30,8 +30,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kconfig.core.dump import canonical, dump_yaml
-from kconfig.core.manifests import KIND_ORDER
+from kconfig.core.manifests import kind_rank
 from kconfig.errors import LoadError, SourcePos, UsageError
+from kconfig.load.reader import SAFE_LOADER
 
 if TYPE_CHECKING:
     from kconfig.load.project import Project
@@ -41,7 +42,6 @@ __all__ = ["EnvDiff", "ManifestDiff", "diff_against", "diff_envs", "format_diff"
 NAMESPACE = "<namespace>"
 _NS_KEYS = frozenset({"namespace", "kubernetes.io/metadata.name"})
 _NS_LISTS = frozenset({"namespaces"})
-_RANK = {kind: i for i, kind in enumerate(KIND_ORDER)}
 _CODE = "KC063"
 
 Key = tuple[str, str]
@@ -104,8 +104,7 @@ class _Namespace:
 # -- pairing and comparing ---------------------------------------------------------------------
 def _order(key: Key) -> tuple[int, str, str]:
     kind, name = key
-    rank = _RANK.get(kind, len(KIND_ORDER))
-    return rank, kind if rank == len(KIND_ORDER) else "", name
+    return (*kind_rank(kind), name)
 
 
 def _key(body: Mapping[str, Any]) -> Key:
@@ -195,7 +194,7 @@ def _documents(path: Path, rel: str) -> Iterable[Mapping[str, Any]]:
         docs = list(
             yaml.load_all(
                 path.read_text(encoding="utf-8"),
-                Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader),
+                Loader=SAFE_LOADER,
             )
         )
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:

@@ -40,8 +40,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from kconfig.core.dump import _is_plain
-from kconfig.core.marked import locate
+from kconfig.core.dump import is_plain
+from kconfig.core.marked import locate, plain
+from kconfig.core.paths import parse_value_path
 from kconfig.errors import (
     Collector,
     KconfigError,
@@ -52,7 +53,7 @@ from kconfig.errors import (
     ValidationError,
 )
 from kconfig.load.project import Files, Project
-from kconfig.load.reader import ReadLimits, parse_yaml, read_text
+from kconfig.load.reader import SAFE_LOADER, ReadLimits, parse_yaml, read_text
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
@@ -150,7 +151,7 @@ def _votes(node: yaml.Node, maps: Counter[int], seqs: Counter[tuple[int, int]]) 
 def detect_indent(text: str) -> Indent:
     """The indentation most of ``text`` uses (ruamel cannot tell; its default is 2/2/0)."""
     try:
-        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        root = yaml.compose(text, Loader=SAFE_LOADER)
     except yaml.YAMLError:
         return Indent()
     maps: Counter[int] = Counter()
@@ -168,12 +169,6 @@ def detect_indent(text: str) -> Indent:
 
 
 # -- quoting ---------------------------------------------------------------------------------
-def _plain_ok(text: str) -> bool:
-    """Whether ``text`` may be written unquoted: a YAML 1.1 reader (kubectl) reads it back
-    as this very string. The emitter's rule (``kconfig.core.dump``), so both agree."""
-    return _is_plain(text)
-
-
 def _styled(new: Any, old: Any) -> Any:
     """``new`` for ruamel, as a string that stays a string, quoted like ``old`` was."""
     from ruamel.yaml.scalarstring import (
@@ -187,7 +182,7 @@ def _styled(new: Any, old: Any) -> Any:
     if isinstance(old, SingleQuotedScalarString) and new.isprintable():
         return SingleQuotedScalarString(new)
     plain_before = isinstance(old, str | int | float) and not isinstance(old, ScalarString)
-    if plain_before and old is not _MISSING and _plain_ok(new):
+    if plain_before and old is not _MISSING and is_plain(new):
         return new
     return DoubleQuotedScalarString(new)
 
@@ -260,8 +255,6 @@ def _assign(doc: Any, path: ValuePath, value: Any, *, ruamel: bool) -> None:
 
 
 def _value_path(text: str) -> list[str | tuple[str]]:
-    from kconfig.values.layers import parse_value_path
-
     try:
         path = parse_value_path(text)
     except ValueError as err:
@@ -299,14 +292,6 @@ def _conflict_pos(text: str, source: str, path: ValuePath, depth: int) -> Source
 
 
 # -- data comparison ------------------------------------------------------------------------
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _same(a: Any, b: Any) -> bool:
     """Equal data with equal types (``True == 1`` in Python, not in YAML)."""
     if isinstance(a, Mapping) and isinstance(b, Mapping):
@@ -318,7 +303,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def _data(text: str, source: str) -> Any:
     doc = parse_yaml(text, source, ReadLimits())
-    return {} if doc is None else _plain(doc)
+    return {} if doc is None else plain(doc)
 
 
 # -- the round trip -------------------------------------------------------------------------

@@ -19,12 +19,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kconfig.core.dump import _is_plain
+from kconfig.core.dump import is_plain
 from kconfig.core.marked import position_of
-from kconfig.core.merge import Origin, PathKey, is_named_list
+from kconfig.core.merge import Origin, is_named_list
 from kconfig.core.names import close_matches
+from kconfig.core.paths import PathKey, parse_value_path
 from kconfig.errors import SourcePos, UsageError
-from kconfig.values.layers import DEFAULTS_SOURCE, parse_value_path
+from kconfig.values.layers import DEFAULTS_SOURCE
 
 if TYPE_CHECKING:
     from kconfig.load.project import Project
@@ -280,7 +281,7 @@ def explain(
 def flow(value: Any, *, inner: bool = False) -> str:
     """``value`` on one line, in YAML flow form (strings quoted only when needed)."""
     if isinstance(value, str):
-        if _is_plain(value) and not (inner and _FLOW_UNSAFE.search(value)):
+        if is_plain(value) and not (inner and _FLOW_UNSAFE.search(value)):
             return value
         if value.isprintable():
             return "'" + value.replace("'", "''") + "'"

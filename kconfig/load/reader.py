@@ -15,7 +15,6 @@ billions of nodes), nesting depth (libyaml itself refuses more than 1,000 levels
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -25,7 +24,9 @@ import yaml
 from kconfig.core.marked import MarkedList, MarkedMap
 from kconfig.errors import LoadError, SourcePos
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's loader where PyYAML has it (every wheel does), the pure-Python one otherwise; every
+# YAML kconfig reads (inputs, rendered templates, CRD files, build output) goes through it.
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
@@ -182,7 +183,7 @@ def read_text(path: Path, source: str, limits: ReadLimits) -> str:
 def parse_yaml(text: str, source: str, limits: ReadLimits | None = None) -> Any:
     """One YAML document as Marked data; an empty document is ``None``."""
     limits = limits or ReadLimits()
-    loader = _LOADER(text)
+    loader = SAFE_LOADER(text)
     try:
         node = loader.get_single_node()
     except yaml.YAMLError as err:
@@ -208,11 +209,3 @@ def load_mapping(
             f"expected a mapping at the top of the file, found {what}", SourcePos(source, 1, 1)
         )
     return data
-
-
-def relpath(path: Path, root: Path) -> str:
-    """``path`` relative to the project root with forward slashes, for messages."""
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return os.path.relpath(path, root).replace(os.sep, "/")

@@ -18,14 +18,14 @@ once without components to learn the list, then again with them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from kconfig.core.marked import MarkedList, MarkedMap
-from kconfig.core.merge import Merged, Origin, PathKey, merge_layers
+from kconfig.core.marked import MarkedList, MarkedMap, plain
+from kconfig.core.merge import Merged, Origin, merge_layers
 from kconfig.core.names import check_name
+from kconfig.core.paths import PathKey, parse_value_path
 from kconfig.errors import Collector, LoadError, SourcePos, UsageError, ValidationError
 from kconfig.load.reader import parse_yaml
 
@@ -97,33 +97,6 @@ class Values:
 
 
 # -- --set ------------------------------------------------------------------------------
-_SEGMENT = re.compile(r"([A-Za-z0-9_][-A-Za-z0-9_./]*?)((?:\[[^\[\]]+\])*)(?:\.|$)")
-_INDEX = re.compile(r"\[([^\[\]]+)\]")
-
-
-# As deep as a file may nest values (``ReadLimits.max_depth``): a longer path is an attack on
-# the recursive merge, not a value anyone needs.
-MAX_PATH_PARTS = 100
-
-
-def parse_value_path(text: str) -> list[str | tuple[str]]:
-    """``a.b[name].c`` -> ["a", "b", ("name",), "c"]; a 1-tuple selects a named list item."""
-    if not text or text.startswith(".") or text.endswith(".") or ".." in text:
-        raise ValueError(f"malformed value path {text!r}")
-    parts: list[str | tuple[str]] = []
-    pos = 0
-    while pos < len(text):
-        match = _SEGMENT.match(text, pos)
-        if match is None or match.end() == pos:
-            raise ValueError(f"malformed value path {text!r} at character {pos + 1}")
-        parts.append(match.group(1))
-        parts.extend((name,) for name in _INDEX.findall(match.group(2)))
-        if len(parts) > MAX_PATH_PARTS:
-            raise ValueError(f"a value path may have at most {MAX_PATH_PARTS} parts")
-        pos = match.end()
-    return parts
-
-
 def _shown(expr: str, width: int = 60) -> str:
     """``expr`` quoted for a message, cut short: a message stays one readable line."""
     if len(expr) <= width:
@@ -135,17 +108,9 @@ def _set_value(raw: str) -> Any:
     """A ``--set`` value, read by the same bounded reader as files (no alias bombs, no
     deep nesting, no tags), as plain data."""
     try:
-        return _plain(parse_yaml(raw, "--set"))
+        return plain(parse_yaml(raw, "--set"))
     except LoadError as err:
         raise ValueError(err.diagnostics[0].message) from err
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def set_layer(expressions: Sequence[str]) -> Layer:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import kconfig
+from kconfig.core.paths import parse_value_path
 from kconfig.errors import SourcePos
-from kconfig.values.layers import parse_value_path
 
 FILES = {
     "kconfig.yaml": "project: shop\nenvironments: [qa, e2e, prod]\n",

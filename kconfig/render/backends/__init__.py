@@ -20,9 +20,9 @@ from typing import Any, NamedTuple, Protocol
 
 import yaml
 
+from kconfig.core.manifests import BUILTIN_PREFIX as BUILTIN_PREFIX
 from kconfig.errors import RenderError, SourcePos
-
-BUILTIN_PREFIX = "kconfig:"
+from kconfig.load.reader import SAFE_LOADER
 
 # name -> "module:Class"; the module is imported on first use.
 REGISTRY: dict[str, str] = {
@@ -120,9 +120,8 @@ def parse_documents(text: str, template: Template) -> list[dict[str, Any]]:
             return _as_documents(json.loads(stripped), template)
         except json.JSONDecodeError:
             pass  # flow-style YAML is not always JSON; fall through
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        docs = list(yaml.load_all(text, Loader=loader))
+        docs = list(yaml.load_all(text, Loader=SAFE_LOADER))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" (line {mark.line + 1} of the rendered text)" if mark else ""
