@@ -5,12 +5,13 @@ The Python API::
     import kconfig
 
     project = kconfig.Project.load("path/to/project")
-    manifests = project.render("qa")            # list[kconfig.Manifest], in output order
+    manifests = project.render("qa")            # list[kconfig.Manifest], validated, in order
     print(kconfig.dump_yaml(manifests))         # multi-document YAML, byte-stable
     values = project.values("qa", "frontend")   # merged values with provenance
 
 Errors are :class:`KconfigError` subclasses carrying located diagnostics (see
-``kconfig.errors`` for the tree).
+``kconfig.errors`` for the tree). Every type a public method returns is importable from
+here and listed in ``__all__``.
 """
 
 from __future__ import annotations
@@ -33,49 +34,112 @@ from kconfig.errors import (
 )
 
 if TYPE_CHECKING:
+    from kconfig.check.semantic import Check
+    from kconfig.check.validate import Report
     from kconfig.core.manifests import Manifest
-    from kconfig.load.project import Environment, Project
-    from kconfig.values.layers import Values
+    from kconfig.core.merge import Merged, Origin
+    from kconfig.daytwo.diff import EnvDiff, ManifestDiff
+    from kconfig.daytwo.edit import Change, EditResult, FileEdit
+    from kconfig.daytwo.explain import Explanation, Leaf, Setting
+    from kconfig.daytwo.promote import PromoteResult
+    from kconfig.load.config import Limits, ProjectConfig
+    from kconfig.load.environments import Environment
+    from kconfig.output.branches import BranchCommit
+    from kconfig.output.writer import FileDiff, OutputDir, UnitResult
+    from kconfig.project import Project
+    from kconfig.run.build import BuildResult
+    from kconfig.run.recipe import Rendered
+    from kconfig.values.layers import Layer, Patch, Values
 
 # Loaded on first use (PEP 562): `kconfig --version` and `kconfig --help` must not pay for
-# YAML, deepmerge and the rest of the pipeline.
+# YAML, deepmerge and the rest of the pipeline. The names are imported above for type
+# checkers, which never see __getattr__ (so `kconfig.Projcet` is an error to them).
 _LAZY = {
+    "BranchCommit": "kconfig.output.branches",
+    "BuildResult": "kconfig.run.build",
+    "Change": "kconfig.daytwo.edit",
+    "Check": "kconfig.check.semantic",
+    "EditResult": "kconfig.daytwo.edit",
+    "EnvDiff": "kconfig.daytwo.diff",
+    "Environment": "kconfig.load.environments",
+    "Explanation": "kconfig.daytwo.explain",
+    "FileDiff": "kconfig.output.writer",
+    "FileEdit": "kconfig.daytwo.edit",
+    "Layer": "kconfig.values.layers",
+    "Leaf": "kconfig.daytwo.explain",
+    "Limits": "kconfig.load.config",
     "Manifest": "kconfig.core.manifests",
-    "Environment": "kconfig.load.project",
-    "Project": "kconfig.load.project",
+    "ManifestDiff": "kconfig.daytwo.diff",
+    "Merged": "kconfig.core.merge",
+    "Origin": "kconfig.core.merge",
+    "OutputDir": "kconfig.output.writer",
+    "Patch": "kconfig.values.layers",
+    "Project": "kconfig.project",
+    "ProjectConfig": "kconfig.load.config",
+    "PromoteResult": "kconfig.daytwo.promote",
+    "Rendered": "kconfig.run.recipe",
+    "Report": "kconfig.check.validate",
+    "Setting": "kconfig.daytwo.explain",
+    "UnitResult": "kconfig.output.writer",
     "Values": "kconfig.values.layers",
 }
 
+if not TYPE_CHECKING:
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'kconfig' has no attribute {name!r}")
-    import importlib
+    def __getattr__(name: str) -> Any:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'kconfig' has no attribute {name!r}")
+        import importlib
 
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
 
 
 __all__ = [
+    "BranchCommit",
+    "BuildResult",
+    "Change",
+    "Check",
     "Diagnostic",
+    "EditResult",
+    "EnvDiff",
     "Environment",
+    "Explanation",
+    "FileDiff",
+    "FileEdit",
     "KconfigError",
+    "Layer",
+    "Leaf",
+    "Limits",
     "LoadError",
     "Manifest",
+    "ManifestDiff",
     "MergeError",
+    "Merged",
+    "Origin",
+    "OutputDir",
     "OutputError",
+    "Patch",
     "PatchError",
     "Project",
+    "ProjectConfig",
+    "PromoteResult",
     "RenderError",
+    "Rendered",
+    "Report",
+    "Setting",
     "SourcePos",
+    "UnitResult",
     "UsageError",
     "ValidationError",
     "Values",
     "__version__",
     "dump_json",
     "dump_yaml",
+    "kubernetes_versions",
+    "semantic_checks",
 ]
 
 
@@ -98,3 +162,17 @@ def dump_json(manifests: Iterable[Manifest | Mapping[str, Any]]) -> str:
     from kconfig.core.dump import dump_json as _dump
 
     return _dump(_bodies(manifests))
+
+
+def kubernetes_versions() -> tuple[str, ...]:
+    """The Kubernetes versions kconfig has schemas for (``kubernetesVersion`` values)."""
+    from kconfig.check.schemas import SUPPORTED_VERSIONS
+
+    return SUPPORTED_VERSIONS
+
+
+def semantic_checks() -> tuple[Check, ...]:
+    """The semantic checks (id, severity, summary), as ``kconfig validate --list-checks``."""
+    from kconfig.check.semantic import CHECKS
+
+    return tuple(CHECKS)

@@ -127,32 +127,64 @@ class OutputError(KconfigError):
     default_code = "KC050"
 
 
+# The stages in pipeline order: a run that failed in several reports as the earliest.
+_STAGES: tuple[type[KconfigError], ...] = (
+    UsageError,
+    LoadError,
+    MergeError,
+    RenderError,
+    PatchError,
+    ValidationError,
+    OutputError,
+)
+
+
 class Collector:
-    """Gathers diagnostics across a run, so every problem is reported, not only the first."""
+    """Gathers diagnostics across a run, so every problem is reported, not only the first.
+
+    It also remembers which kind of error each came from (:meth:`capture`, or ``cls`` of
+    :meth:`extend`), so that the run raises the documented subclass (a duplicate key is a
+    LoadError, a patch that matches nothing a PatchError), not the base class."""
 
     def __init__(self) -> None:
         self.diagnostics: list[Diagnostic] = []
+        self._classes: list[type[KconfigError]] = []
 
     def add(self, diag: Diagnostic) -> None:
         self.diagnostics.append(diag)
 
-    def extend(self, diags: Iterable[Diagnostic]) -> None:
-        self.diagnostics.extend(diags)
+    def extend(self, diags: Iterable[Diagnostic], cls: type[KconfigError] | None = None) -> None:
+        added = list(diags)
+        self.diagnostics.extend(added)
+        if cls is not None and any(d.severity == "error" for d in added):
+            self._classes.append(cls)
 
     def error(self, message: str, pos: SourcePos | None = None, code: str = "KC000") -> None:
         self.diagnostics.append(Diagnostic(message, pos, "error", code))
 
     def capture(self, err: KconfigError) -> None:
-        self.diagnostics.extend(err.diagnostics)
+        self.extend(err.diagnostics, type(err))
 
     @property
     def has_errors(self) -> bool:
         return any(d.severity == "error" for d in self.diagnostics)
 
-    def raise_if_errors(self, cls: type[KconfigError] = KconfigError) -> None:
-        """Raise ``cls`` holding every diagnostic (warnings too) when any is an error."""
+    def error_class(self, default: type[KconfigError] = KconfigError) -> type[KconfigError]:
+        """The class to raise: that of every error captured, the earliest stage's when
+        they differ (:data:`_STAGES`), ``default`` when none was captured."""
+        classes = set(self._classes)
+        if len(classes) == 1:
+            return classes.pop()
+        for stage in _STAGES:
+            if any(issubclass(cls, stage) for cls in classes):
+                return stage
+        return default
+
+    def raise_if_errors(self, cls: type[KconfigError] | None = None) -> None:
+        """Raise holding every diagnostic (warnings too) when any is an error: as ``cls``
+        when given, else as :meth:`error_class` says."""
         if self.has_errors:
-            raise cls(sorted_diagnostics(self.diagnostics))
+            raise (cls or self.error_class())(sorted_diagnostics(self.diagnostics))
 
 
 def sorted_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -34,6 +34,9 @@ from typing import Any, NamedTuple
 
 from kconfig.core.names import close_matches
 from kconfig.core.paths import PathKey, walk
+from kconfig.load.inputs import OwnSchemas
+from kconfig.load.inputs import describe as describe
+from kconfig.load.inputs import json_type as json_type
 from kconfig.load.reader import SAFE_LOADER
 
 DEFAULT_VERSION = "1.30"
@@ -355,6 +358,7 @@ class SchemaStore:
         kubernetes_version: str = DEFAULT_VERSION,
         crds: Sequence[tuple[str, Callable[[], list[CrdVersion]]]] = (),
         root: Path | None = None,
+        own: OwnSchemas | None = None,
     ) -> None:
         self.version = kubernetes_version
         self._root = root
@@ -364,9 +368,8 @@ class SchemaStore:
         self._docs: dict[str, Any] = {}  # $id -> schema document, for error hints
         self._k8s_registry: Any = None
         self._bundles: Path | None = None
-        self._own_registry: Any = None
+        self._own_schemas = own or OwnSchemas()
         self._defs_validators: dict[str, _Part] = {}
-        self._inputs: dict[str, Any] = {}
 
     # -- where the data is -----------------------------------------------------------
     @property
@@ -432,15 +435,9 @@ class SchemaStore:
         return self._bundles
 
     def _own(self) -> Any:
-        if self._own_registry is None:
-            import jsonschema_rs
-
-            from kconfig.core.schemadata import schema_resources
-
-            pairs = schema_resources()
-            self._docs.update(pairs)
-            self._own_registry = jsonschema_rs.Registry(pairs)
-        return self._own_registry
+        if not self._docs.keys() >= {uri for uri, _ in self._own_schemas.resources()}:
+            self._docs.update(self._own_schemas.resources())
+        return self._own_schemas.registry()
 
     # -- compiling ---------------------------------------------------------------------
     def _compile(self, schema: dict[str, Any], registry: Any) -> Any:
@@ -459,15 +456,6 @@ class SchemaStore:
                 "$ref": f"/api/_definitions.json#/$defs/{name}",
             }
             found = self._defs_validators[name] = self._bundled(f"def-{name}", lambda: schema)
-        return found
-
-    def input_validator(self, name: str) -> Any:
-        """The jsonschema-rs validator of one of kconfig's input schemas (``app.schema.json``)."""
-        found = self._inputs.get(name)
-        if found is None:
-            from kconfig.core.schemadata import load_schema
-
-            found = self._inputs[name] = self._compile(load_schema(name), self._own())
         return found
 
     # -- lookup ------------------------------------------------------------------------
@@ -625,38 +613,3 @@ def _or(words: Iterable[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " or " + items[-1]
-
-
-_JSON_TYPES: tuple[tuple[type, str], ...] = (
-    (bool, "boolean"),
-    (int, "integer"),
-    (float, "number"),
-    (str, "string"),
-    (list, "array"),
-    (Mapping, "object"),
-)
-
-
-def json_type(value: Any) -> str:
-    """The JSON Schema type name of a Python value (``null`` for None)."""
-    if value is None:
-        return "null"
-    for cls, name in _JSON_TYPES:
-        if isinstance(value, cls):
-            return name
-    return type(value).__name__
-
-
-def describe(value: Any) -> str:
-    """A value as messages show it: its type and, for scalars, the value itself."""
-    kind = json_type(value)
-    if isinstance(value, Mapping | list):
-        return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
-    if isinstance(value, bool):
-        return f"boolean {'true' if value else 'false'}"
-    if value is None:
-        return "null"
-    shown = json.dumps(value) if isinstance(value, str | int | float) else str(value)
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    return f"{kind} {shown}"

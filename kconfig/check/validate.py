@@ -3,10 +3,7 @@
 Inputs: every file a user writes is checked against kconfig's own JSON Schema for its role
 (kconfig.yaml, env.yaml, app values in bases/ and overlays/, components), once per run, and
 each problem is reported at the file:line:col of the offending key or value in that file
-(the positions the reader kept): an unknown key with a "did you mean" hint, a wrong type
-naming the expected one. jsonschema-rs answers "valid?" in microseconds; only a file that
-fails is checked again with ``jsonschema`` for its richer errors (FACTS.md: jsonschema is 200x
-slower, fine for the few files that are wrong).
+(:class:`kconfig.load.inputs.OwnSchemas` words and locates them).
 
 Outputs: every rendered manifest is checked against the schema of its kind
 (:mod:`kconfig.check.schemas`: Kubernetes of the project's version, ``crds:``, kconfig's own), then
@@ -15,15 +12,16 @@ by the semantic checks of :mod:`kconfig.check.semantic`. An output problem names
 located in the user's files when it can be: the patch line that wrote the field, or the value
 (by provenance) that fed it; otherwise at the template.
 
-An environment whose inputs have errors is not rendered: its output would only repeat them.
+This module never renders: :func:`kconfig.run.recipe.run_environment` checks the inputs
+here, renders, then checks the outputs here. An environment whose inputs have errors is not
+rendered: its output would only repeat them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kconfig.check.schemas import (
@@ -31,47 +29,38 @@ from kconfig.check.schemas import (
     SchemaError,
     SchemaProblem,
     SchemaStore,
-    describe,
-    json_type,
     load_crd_file,
 )
 from kconfig.check.semantic import CHECKS, CheckContext, Finding, run_checks
-from kconfig.core.marked import MarkedList, MarkedMap, locate
+from kconfig.core.marked import MarkedList, MarkedMap
 from kconfig.core.names import did_you_mean
 from kconfig.core.paths import PathKey, dotted, walk
 from kconfig.errors import (
+    Collector,
     Diagnostic,
     KconfigError,
     Severity,
     SourcePos,
     UsageError,
     ValidationError,
-    sorted_diagnostics,
 )
+from kconfig.load.inputs import SCHEMA_OF_ROLE
+from kconfig.load.paths import base_file, component_file, overlay_file
+from kconfig.values.layers import app_values
 
 if TYPE_CHECKING:
     from kconfig.core.manifests import Manifest
-    from kconfig.load.project import Environment, Project
-    from kconfig.render.pipeline import RenderOptions
+    from kconfig.load.environments import Environment
+    from kconfig.load.sources import Sources
     from kconfig.values.layers import Values
 
 # Stable codes of schema validation (semantic checks are KC1nn, in kconfig.check.semantic).
-INPUT_SCHEMA = "KC090"  # an input file breaks its schema
-UNKNOWN_KEY = "KC091"  # an input file has a key its schema does not know
 OUTPUT_SCHEMA = "KC092"  # a rendered manifest breaks the schema of its kind
 NO_SCHEMA = "KC093"  # no schema for a rendered kind (warning; error under --strict)
 CRD_FILE = "KC094"  # a `crds:` file cannot be used
 K8S_VERSION = "KC095"  # no schemas for the project's kubernetesVersion
 MISPLACED_PATCHES = "KC096"  # `patches:` outside an overlay
 UNKNOWN_CHECK = "KC097"  # env.yaml disables a check id that does not exist
-
-SCHEMA_OF_ROLE = {
-    "project": "kconfig.schema.json",
-    "env": "env.schema.json",
-    "base": "app.schema.json",
-    "overlay": "app.schema.json",
-    "component": "component.schema.json",
-}
 
 
 @dataclass
@@ -106,133 +95,12 @@ class Report:
             raise ValidationError(self.diagnostics)
 
 
-@dataclass
-class EnvResult:
-    """One environment: its manifests (None when it could not be rendered) and problems."""
-
-    manifests: list[Manifest] | None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-
-
-# -- inputs ------------------------------------------------------------------------------------
-def _key_pos(doc: Any, path: PathKey, key: str, source: str) -> SourcePos:
-    node = walk(doc, path)
-    if isinstance(node, MarkedMap):
-        pos = node.key_pos(key)
-        if pos.line:
-            return pos
-    return _value_pos(doc, path, source)
-
-
-def _value_pos(doc: Any, path: PathKey, source: str) -> SourcePos:
-    pos = locate(doc, path)
-    return pos if pos is not None and pos.line else SourcePos(source, 1, 1)
-
-
-def _quote_hint(value: Any, expected: Sequence[str]) -> str:
-    if "string" not in expected:
-        return ""
-    if isinstance(value, bool | int | float):
-        return "; YAML 1.1 read it as a " + json_type(value) + ": put it in quotes"
-    if not isinstance(value, str | Mapping | list) and value is not None:
-        return f"; YAML 1.1 read it as a {type(value).__name__}: put it in quotes"
-    return ""
-
-
-def _article(word: str) -> str:
-    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
-
-
-class _InputErrors:
-    """Turns jsonschema errors of one document into located diagnostics."""
-
-    def __init__(self, doc: Any, source: str) -> None:
-        self.doc = doc
-        self.source = source
-
-    def diagnostics(self, err: Any) -> list[Diagnostic]:
-        from jsonschema.exceptions import (  # type: ignore[import-untyped,unused-ignore]
-            best_match,
-        )
-
-        err = best_match([err])
-        path: PathKey = tuple(err.absolute_path)
-        handler = {
-            "additionalProperties": self._unknown,
-            "type": self._type,
-            "enum": self._enum,
-            "required": self._required,
-        }.get(err.validator)
-        if handler is not None:
-            return handler(err, path)
-        return [self._diag(path, f"`{dotted(path)}`: {err.message}")]
-
-    def _diag(self, path: PathKey, message: str, code: str = INPUT_SCHEMA) -> Diagnostic:
-        return Diagnostic(message, _value_pos(self.doc, path, self.source), "error", code)
-
-    def _unknown(self, err: Any, path: PathKey) -> list[Diagnostic]:
-        schema = err.schema if isinstance(err.schema, Mapping) else {}
-        known = list(schema.get("properties") or {})
-        patterns = list(schema.get("patternProperties") or {})
-        where = f" under `{dotted(path)}`" if path else ""
-        out = []
-        for key in err.instance:
-            if key in known or any(re.search(p, str(key)) for p in patterns):
-                continue
-            hint = did_you_mean(str(key), known)
-            if not hint and 0 < len(known) <= 12:
-                hint = f" (allowed: {', '.join(known)})"
-            out.append(
-                Diagnostic(
-                    f"unknown key `{key}`{where}{hint}",
-                    _key_pos(self.doc, path, str(key), self.source),
-                    "error",
-                    UNKNOWN_KEY,
-                )
-            )
-        return out
-
-    def _type(self, err: Any, path: PathKey) -> list[Diagnostic]:
-        wanted = err.validator_value
-        types = [wanted] if isinstance(wanted, str) else list(wanted)
-        expected = [t for t in types if t != "null"] or types
-        if "string" in expected and isinstance(err.instance, bool | int | float):
-            # The reading rule of the contract, worded as the loader words it (KC014).
-            from kconfig.values.layers import not_a_string
-
-            return [self._diag(path, not_a_string(dotted(path), err.instance), "KC014")]
-        shown = " or ".join(_article(t) for t in expected)
-        hint = _quote_hint(err.instance, expected)
-        return [
-            self._diag(
-                path, f"`{dotted(path)}` must be {shown}, not {describe(err.instance)}{hint}"
-            )
-        ]
-
-    def _enum(self, err: Any, path: PathKey) -> list[Diagnostic]:
-        options = [str(o) for o in err.validator_value if o is not None]
-        hint = did_you_mean(str(err.instance), options)
-        return [
-            self._diag(
-                path,
-                f"`{dotted(path)}` must be one of {', '.join(options)}, not "
-                f"{describe(err.instance)}{hint}",
-            )
-        ]
-
-    def _required(self, err: Any, path: PathKey) -> list[Diagnostic]:
-        present = err.instance if isinstance(err.instance, Mapping) else {}
-        missing = [r for r in err.validator_value if r not in present]
-        where = f"`{dotted(path)}`" if path else "the file"
-        return [self._diag(path, f"{where} needs the key `{key}`") for key in missing]
-
-
 # -- outputs: where a field of a manifest came from ---------------------------------------------
 class Locator:
     """Finds the user's file:line for a field of a rendered manifest of one environment."""
 
-    def __init__(self, project: Project, env: str, overrides: Sequence[str] = ()) -> None:
-        self.project = project
+    def __init__(self, sources: Sources, env: str, overrides: Sequence[str] = ()) -> None:
+        self.sources = sources
         self.env = env
         self.overrides = tuple(overrides)
         self._values: dict[str, Values | None] = {}
@@ -241,7 +109,7 @@ class Locator:
         """The app's values (computed only when a problem needs a position)."""
         if app not in self._values:
             try:
-                self._values[app] = self.project.values(self.env, app, self.overrides)
+                self._values[app] = app_values(self.sources, self.env, app, self.overrides)
             except KconfigError:
                 self._values[app] = None
         return self._values[app]
@@ -275,7 +143,7 @@ class Locator:
 
     def _patch_body(self, where: SourcePos) -> Any:
         try:
-            doc = self.project.files.mapping(where.path)
+            doc = self.sources.files.mapping(where.path)
         except KconfigError:
             return None
         patches = doc.get("patches")
@@ -304,7 +172,7 @@ class Locator:
         if pos is not None:
             return pos, f"{produced} from this value"
         if anchor_base and manifest.app:
-            return SourcePos(f"bases/{manifest.app}/app.yaml", 1, 1), produced
+            return SourcePos(base_file(manifest.app), 1, 1), produced
         return manifest.origin, produced
 
 
@@ -378,38 +246,41 @@ class Validator:
     """One validation run over a project: schemas compiled once, each file checked once."""
 
     def __init__(
-        self, project: Project, *, strict: bool = False, store: SchemaStore | None = None
+        self,
+        sources: Sources,
+        *,
+        strict: bool = False,
+        store: SchemaStore | None = None,
+        clean_inputs: CleanInputs | None = None,
     ) -> None:
-        self.project = project
+        self.sources = sources
         self.strict = strict
         self._store = store
-        self._files: dict[str, list[Diagnostic]] = {}
-        self._rich: dict[str, Any] = {}
-        self._registry: Any = None
+        self._files: dict[str, tuple[list[Diagnostic], type[KconfigError]]] = {}
         self._setup: list[Diagnostic] = []
         # Input files known (by content) to hold no problem: the build cache fills this so a
         # rebuild does not parse and schema-check files that did not change.
-        self.clean_inputs: CleanInputs | None = None
+        self.clean_inputs = clean_inputs
 
     # -- the schema store -------------------------------------------------------------
     @property
     def store(self) -> SchemaStore:
         if self._store is None:
-            config = self.project.config
+            config = self.sources.config
             crds = [(rel, self._crd_loader(i, rel)) for i, rel in enumerate(config.crds)]
-            self._store = SchemaStore(config.kubernetes_version, crds)
+            self._store = SchemaStore(config.kubernetes_version, crds, own=self.sources.schemas)
         return self._store
 
     def _crd_loader(self, index: int, rel: str) -> Any:
         def load() -> list[CrdVersion]:
-            pos = _list_item_pos(self.project.config.doc, "crds", index)
-            if not self.project.files.inside(rel):
+            pos = _list_item_pos(self.sources.config.doc, "crds", index)
+            if not self.sources.files.inside(rel):
                 self._setup.append(
                     Diagnostic(f"CRD file {rel} is outside the project", pos, "error", CRD_FILE)
                 )
                 return []
             try:
-                return load_crd_file(self.project.root / rel, rel)
+                return load_crd_file(self.sources.root / rel, rel)
             except SchemaError as err:
                 self._setup.append(Diagnostic(str(err), pos, "error", CRD_FILE))
                 return []
@@ -423,91 +294,64 @@ class Validator:
         """(file, role) of every input ``env`` reads (for ``apps`` only, when given); roles
         name the schema to use."""
         files = [("kconfig.yaml", "project")]
-        files += [(doc.source, "env") for _, doc in self.project.env_docs(env.name)]
-        for app in self.project.apps_of(env):
+        files += [(doc.source, "env") for _, doc in self.sources.env_docs(env.name)]
+        for app in self.sources.apps_of(env):
             if apps and app not in apps:
                 continue
-            files.append((f"bases/{app}/app.yaml", "base"))
+            files.append((base_file(app), "base"))
             for name in env.chain:
-                rel = f"overlays/{name}/{app}.yaml"
-                if self.project.files.exists(rel):
+                rel = overlay_file(name, app)
+                if self.sources.files.exists(rel):
                     files.append((rel, "overlay"))
-        folder = self.project.root / "components"
-        if folder.is_dir():
-            for entry in sorted(folder.iterdir()):
-                if (entry / "values.yaml").is_file():
-                    files.append((f"components/{entry.name}/values.yaml", "component"))
+        files += [(component_file(name), "component") for name in self.sources.components]
         return files
 
-    def inputs(self, env: Environment, apps: Sequence[str] | None = None) -> list[Diagnostic]:
-        """Problems of every input file of ``env`` (each file is checked once per run)."""
+    def inputs(
+        self,
+        env: Environment,
+        apps: Sequence[str] | None = None,
+        overrides: Sequence[str] = (),
+    ) -> Collector:
+        """Problems of every input file of ``env`` (each file is checked once per run), of
+        the ``--set`` overrides, and the check ids ``env`` disables that do not exist."""
+        found = Collector()
         try:
             files = self.input_files(env, apps)
         except KconfigError as err:
-            return list(err.diagnostics)
-        out: list[Diagnostic] = []
+            found.capture(err)
+            return found
         for rel, role in files:
-            out.extend(self.check_file(rel, role))
-        return out
+            diags, cls = self.check_file(rel, role)
+            found.extend(diags, cls)
+        found.extend(_unknown_checks(env))
+        if overrides:
+            self._check_overrides(overrides, found)
+        return found
 
-    def check_file(self, rel: str, role: str) -> list[Diagnostic]:
+    def check_file(self, rel: str, role: str) -> tuple[list[Diagnostic], type[KconfigError]]:
+        """The problems of one input file, and the kind of error they are."""
         found = self._files.get(rel)
         if found is None:
             clean = self.clean_inputs
             if clean is not None and clean.is_clean(rel, role):
-                found = self._files[rel] = []
+                found = self._files[rel] = ([], ValidationError)
                 return found
             try:
-                doc = self.project.files.mapping(rel)
-                found = self.check_document(doc, SCHEMA_OF_ROLE[role], rel)
-                found += _role_rules(doc, role, rel)
+                doc = self.sources.files.mapping(rel)
+                diags = self.check_document(doc, SCHEMA_OF_ROLE[role], rel)
+                found = (diags + _role_rules(doc, role, rel), ValidationError)
             except KconfigError as err:
-                found = list(err.diagnostics)
+                found = (list(err.diagnostics), type(err))
             self._files[rel] = found
-            if clean is not None and not found:
+            if clean is not None and not found[0]:
                 clean.mark(rel, role)
         return found
 
     def check_document(self, doc: Any, schema: str, source: str) -> list[Diagnostic]:
         """Problems of one document against one of kconfig's input schemas, located."""
-        fast = self.store.input_validator(schema)
-        try:
-            if fast.is_valid(doc):
-                return []
-            failed = True
-        except ValueError:  # a YAML 1.1 date or similar: only jsonschema can judge it
-            failed = False
-        report = _InputErrors(doc, source)
-        out: list[Diagnostic] = []
-        for err in self._rich_validator(schema).iter_errors(doc):
-            out.extend(report.diagnostics(err))
-        if not out and failed:  # the two engines disagree (regex dialects): trust the fast one
-            out = [
-                Diagnostic(
-                    f"{source} does not match {schema}",
-                    SourcePos(source, 1, 1),
-                    "error",
-                    INPUT_SCHEMA,
-                )
-            ]
-        return out
+        return self.sources.schemas.check(doc, schema, source)
 
-    def _rich_validator(self, schema: str) -> Any:
-        found = self._rich.get(schema)
-        if found is None:
-            from jsonschema import (  # type: ignore[import-untyped,unused-ignore]
-                Draft202012Validator,
-            )
-
-            from kconfig.core.schemadata import load_schema, schema_registry
-
-            if self._registry is None:
-                self._registry = schema_registry()
-            found = Draft202012Validator(load_schema(schema), registry=self._registry)
-            self._rich[schema] = found
-        return found
-
-    def check_overrides(self, overrides: Sequence[str]) -> list[Diagnostic]:
+    def _check_overrides(self, overrides: Sequence[str], found: Collector) -> None:
         """``--set`` values against the app schema (located at ``--set``)."""
         from kconfig.values.layers import set_layer
 
@@ -516,20 +360,23 @@ class Validator:
         except UsageError:
             raise
         except KconfigError as err:
-            return list(err.diagnostics)
-        return [
-            Diagnostic(d.message, SourcePos("--set"), d.severity, d.code)
-            for d in self.check_document(layer.doc, "app.schema.json", "--set")
-        ]
+            found.capture(err)
+            return
+        diags = self.check_document(layer.doc, "app.schema.json", "--set")
+        found.extend(
+            (Diagnostic(d.message, SourcePos("--set"), d.severity, d.code) for d in diags),
+            ValidationError,
+        )
 
     # -- outputs ----------------------------------------------------------------------
     def outputs(
         self, env: Environment, manifests: Sequence[Manifest], overrides: Sequence[str] = ()
     ) -> list[Diagnostic]:
-        """Schema and semantic problems of ``env``'s rendered manifests."""
-        locator = Locator(self.project, env.name, overrides)
+        """Schema and semantic problems of ``env``'s rendered manifests (the rendering is
+        the caller's: :func:`kconfig.run.recipe.run_environment`)."""
+        locator = Locator(self.sources, env.name, overrides)
         out = self.schema_problems(manifests, locator)
-        envs = self.project.environments
+        envs = self.sources.environments
         ctx = CheckContext(
             env=env.name,
             namespace=env.namespace,
@@ -548,7 +395,7 @@ class Validator:
             try:
                 schema = self.store.kind(manifest.api_version, manifest.kind)
             except SchemaError as err:
-                pos = self.project.config.doc.pos("kubernetesVersion")
+                pos = self.sources.config.doc.pos("kubernetesVersion")
                 where = pos if pos.line else SourcePos("kconfig.yaml", 1, 1)
                 return [*out, Diagnostic(str(err), where, "error", K8S_VERSION)]
             if schema is None:
@@ -573,38 +420,6 @@ class Validator:
         )
         severity: Severity = "error" if self.strict else "warning"
         return Diagnostic(message, manifest.origin, severity, NO_SCHEMA)
-
-    # -- one environment, many environments ----------------------------------------------
-    def environment(self, name: str, options: RenderOptions | None = None) -> EnvResult:
-        """Inputs, then (when they hold no error) the rendered output of one environment."""
-        from kconfig.render.pipeline import RenderOptions, render_environment
-
-        options = options or RenderOptions()
-        try:
-            env = self.project.env(name)
-        except UsageError:
-            raise
-        except KconfigError as err:
-            return EnvResult(None, list(err.diagnostics))
-        diags = self.inputs(env, options.apps) + _unknown_checks(env)
-        if options.overrides:
-            diags += self.check_overrides(options.overrides)
-        if any(d.severity == "error" for d in diags):
-            return EnvResult(None, diags)
-        try:
-            manifests = render_environment(self.project, name, options)
-        except UsageError:
-            raise
-        except KconfigError as err:
-            return EnvResult(None, diags + list(err.diagnostics))
-        diags += self.outputs(env, manifests, options.overrides)
-        return EnvResult(manifests, diags)
-
-    def run(self, envs: Sequence[str] | None = None) -> Report:
-        """Validate ``envs`` (default: all), collecting every problem of every one."""
-        names = list(self.project.environments if envs is None else envs)
-        per_env = [(name, self.environment(name).diagnostics) for name in names]
-        return Report(sorted_diagnostics(merge_environments(per_env)), names)
 
 
 def merge_environments(
@@ -641,7 +456,8 @@ def _role_rules(doc: MarkedMap, role: str, rel: str) -> list[Diagnostic]:
     if role in ("base", "component") and "patches" in doc:
         return [
             Diagnostic(
-                "`patches` belong in an environment's overlay (overlays/<env>/<app>.yaml), not in "
+                "`patches` belong in an environment's overlay "
+                f"({overlay_file('<env>', '<app>')}), not in "
                 f"{'a base' if role == 'base' else 'a component'}",
                 doc.key_pos("patches"),
                 "error",
@@ -700,78 +516,3 @@ def _finding_diagnostic(
     where = f"{dotted(finding.field)}: " if finding.field else ""
     message = f"{m.title} ({m.env}): {where}{finding.message} [{produced}] [{code}]"
     return Diagnostic(message, pos, severity, code)
-
-
-# -- which environments a set of files affects ------------------------------------------------
-_ALL_ENVS = ("kconfig.yaml", "bases/", "components/", "schemas/")
-
-
-def affected_environments(project: Project, targets: Sequence[str], cwd: Path) -> list[str]:
-    """The environments ``targets`` (environment names or files) select, in promotion order.
-
-    A file under overlays/<env>/ selects that environment and every one that extends it; a
-    base, a component, kconfig.yaml, a schema or a ``crds:`` file selects all. Other files
-    select nothing. Anything else must be an environment name.
-    """
-    envs = project.environments
-    if not targets:
-        return list(envs)
-    chosen: set[str] = set()
-    for target in targets:
-        if target in envs and "/" not in target:
-            chosen.add(target)
-            continue
-        rel = _project_path(project.root, cwd, target)
-        if rel is None:
-            known = ", ".join(envs) or "none"
-            raise UsageError(
-                f"{target!r} is neither an environment (environments: {known}) "
-                "nor a file of the project"
-            )
-        chosen.update(_affected_by(project, rel))
-    return [e for e in envs if e in chosen]
-
-
-def _project_path(root: Path, cwd: Path, target: str) -> str | None:
-    """``target`` relative to the project root, when it names a path (existing or not)."""
-    path = Path(target)
-    looks_like_path = "/" in target or path.suffix != "" or (cwd / path).exists()
-    if not looks_like_path:
-        return None
-    absolute = (cwd / path).resolve() if not path.is_absolute() else path.resolve()
-    try:
-        return absolute.relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return ""  # a path outside the project: it affects nothing
-
-
-def _affected_by(project: Project, rel: str) -> set[str]:
-    envs = project.environments
-    if rel == "kconfig.yaml" or rel.startswith(_ALL_ENVS[1:]) or rel in project.config.crds:
-        return set(envs)
-    parts = rel.split("/")
-    if len(parts) >= 2 and parts[0] == "overlays":
-        changed = parts[1]
-        out = set()
-        for env in envs:
-            try:
-                chain = project.env(env).chain
-            except KconfigError:
-                chain = (env,)  # broken: validate it, so its error is reported
-            if changed in chain:
-                out.add(env)
-        return out
-    return set()
-
-
-def render_validated(
-    project: Project, env: str, options: RenderOptions | None = None, *, strict: bool = False
-) -> tuple[list[Manifest], list[Diagnostic]]:
-    """``env``'s manifests and its warnings; raises ValidationError holding every problem
-    when there is an error (or, with ``strict``, a warning)."""
-    result = Validator(project, strict=strict).environment(env, options)
-    diags = sorted_diagnostics(result.diagnostics)
-    failed = any(d.severity == "error" for d in diags) or (strict and bool(diags))
-    if failed or result.manifests is None:
-        raise ValidationError(diags)
-    return result.manifests, diags

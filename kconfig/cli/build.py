@@ -23,7 +23,7 @@ from kconfig.cli.main import open_project
 from kconfig.errors import OutputError, RenderError, SourcePos, UsageError
 
 if TYPE_CHECKING:
-    from kconfig.run.build import BuildResult
+    from kconfig import BuildResult
 
 ENV_VARIABLE = "ARGOCD_ENV_KCONFIG_ENV"  # plugin env KCONFIG_ENV (Argo CD adds ARGOCD_ENV_)
 PARAM_VARIABLE = "PARAM_ENV"  # plugin parameter "env"
@@ -235,9 +235,9 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 
 def _supported_versions() -> tuple[str, ...]:
-    from kconfig.check.schemas import SUPPORTED_VERSIONS
+    from kconfig import kubernetes_versions
 
-    return SUPPORTED_VERSIONS
+    return kubernetes_versions()
 
 
 @contextlib.contextmanager
@@ -260,11 +260,9 @@ def _stdout_held() -> Iterator[None]:
 
 
 def run_argocd_generate(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
-    from kconfig import dump_yaml
+    from kconfig import Project, dump_yaml
+    from kconfig.cli.main import project_dir
     from kconfig.cli.report import report_text
-    from kconfig.run.pool import render_all
 
     with _stdout_held():
         env = plugin_environment(os.environ, args.env)
@@ -272,17 +270,15 @@ def run_argocd_generate(args: argparse.Namespace) -> int:
             os.environ.get(KUBE_VERSION_VARIABLE), _supported_versions()
         )
         sys.stderr.write(warning)
-        project = open_project(args)
-        if version is not None:
-            project.config = replace(project.config, kubernetes_version=version)
-        rendered = render_all(project, [env], validate=True)
+        project = Project.find(project_dir(args), kubernetes_version=version)
+        rendered = project.rendered(env)
         report_text(rendered.warnings, sys.stderr)
-        manifests = rendered.manifests[env]
+        manifests = rendered.manifests
         if not manifests:
             raise RenderError(
                 f"environment {env!r} renders no manifests; refusing to print "
                 "an empty stream (Argo CD would prune the application)",
-                SourcePos(f"overlays/{env}/env.yaml"),
+                SourcePos(project.env(env).source),
             )
         text = dump_yaml(manifests).encode()
     _emit(text)

@@ -128,23 +128,18 @@ def _add_explain(sub: Any, common: argparse.ArgumentParser) -> None:
 
 # -- running -------------------------------------------------------------------------------------
 def run_set_image(args: argparse.Namespace) -> int:
-    from kconfig.daytwo.promote import describe
-
     project = open_project(args)
     result = project.set_image(args.env, args.app, args.tag, args.repository)
     if not result.changes:
         sys.stdout.write(
-            f"{args.app}: overlays/{args.env}/{args.app}.yaml already sets "
-            "this image; nothing to change\n"
+            f"{args.app}: {result.target} already sets this image; nothing to change\n"
         )
     for change in result.changes:
-        sys.stdout.write(f"{describe(change)} ({change.file})\n")
+        sys.stdout.write(f"{change.describe()} ({change.file})\n")
     return EXIT_OK
 
 
 def run_promote(args: argparse.Namespace) -> int:
-    from kconfig.daytwo.promote import describe
-
     project = open_project(args)
     result = project.promote(
         args.source, args.target, args.apps, dry_run=args.dry_run, force=args.force
@@ -157,7 +152,7 @@ def run_promote(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     for change in result.changes:
-        sys.stdout.write(describe(change) + "\n")
+        sys.stdout.write(change.describe() + "\n")
     if args.dry_run:
         sys.stderr.write(f"dry run: {len(result.edits)} file(s) not written\n")
     return EXIT_OK
@@ -171,14 +166,13 @@ def use_color(choice: str) -> bool:
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    from kconfig.daytwo.diff import format_diff
     from kconfig.errors import UsageError
 
     if (args.env_b is None) == (args.against is None):
         raise UsageError("kconfig diff: give ENV_B or --against DIR (one of them)")
     project = open_project(args)
     result = project.diff(args.env_a, args.env_b, args.apps, against=args.against)
-    sys.stdout.write(format_diff(result, color=use_color(args.color)))
+    sys.stdout.write(result.format(color=use_color(args.color)))
     if result.equal:
         sys.stderr.write(
             f"no differences between {result.left} and {result.right} ({result.compared} objects)\n"
@@ -188,9 +182,7 @@ def run_diff(args: argparse.Namespace) -> int:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    from kconfig.daytwo.explain import format_explanation
-
     project = open_project(args)
     explanation = project.explain(args.env, args.app, args.path, args.overrides)
-    sys.stdout.write(format_explanation(explanation))
+    sys.stdout.write(explanation.format())
     return EXIT_OK

@@ -22,7 +22,7 @@ from kconfig._version import __version__
 from kconfig.errors import KconfigError, UsageError
 
 if TYPE_CHECKING:
-    from kconfig.load.project import Project
+    from kconfig import Project
 
 # command -> module; explicit, imported when the parser is built (modules import lightly).
 COMMANDS: dict[str, str] = {
@@ -97,9 +97,9 @@ def project_dir(args: argparse.Namespace) -> Path:
 
 def open_project(args: argparse.Namespace) -> Project:
     """The project of this run: ``-C DIR`` or the nearest kconfig.yaml upward."""
-    from kconfig.load.project import Project, find_root
+    from kconfig import Project
 
-    return Project.load(find_root(project_dir(args)))
+    return Project.find(project_dir(args))
 
 
 def _utf8_output() -> None:

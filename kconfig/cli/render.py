@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kconfig.cli.main import open_project
-
-if TYPE_CHECKING:
-    from kconfig.core.manifests import Manifest
-    from kconfig.load.project import Project
 
 
 def add_arguments(sub: Any, name: str, common: argparse.ArgumentParser) -> None:
@@ -71,27 +67,21 @@ def run_envs(args: argparse.Namespace) -> int:
 
 
 def run_render(args: argparse.Namespace) -> int:
+    """Inputs checked, rendered, output checked; warnings to stderr, errors raised."""
     from kconfig import dump_json, dump_yaml
+    from kconfig.cli.report import report_text
 
     project = open_project(args)
-    if args.no_validate:
-        manifests = project.render(
-            args.env, apps=args.apps, overrides=args.overrides, backend=args.backend
-        )
-    else:
-        manifests = _render_validated(project, args)
+    rendered = project.rendered(
+        args.env,
+        apps=args.apps,
+        overrides=args.overrides,
+        backend=args.backend,
+        validate=not args.no_validate,
+        strict=args.strict,
+    )
+    report_text(rendered.warnings, sys.stderr)
+    manifests = rendered.manifests
     text = dump_json(manifests) if args.output == "json" else dump_yaml(manifests)
     sys.stdout.write(text)
     return 0
-
-
-def _render_validated(project: Project, args: argparse.Namespace) -> list[Manifest]:
-    """Inputs checked, rendered, output checked; warnings to stderr, errors raised."""
-    from kconfig.check.validate import render_validated
-    from kconfig.cli.report import report_text
-    from kconfig.render.pipeline import RenderOptions
-
-    options = RenderOptions(apps=args.apps, overrides=tuple(args.overrides), backend=args.backend)
-    manifests, warnings = render_validated(project, args.env, options, strict=args.strict)
-    report_text(warnings, sys.stderr)
-    return manifests

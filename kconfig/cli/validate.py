@@ -50,21 +50,20 @@ def add_arguments(sub: Any, name: str, common: argparse.ArgumentParser) -> None:
 
 
 def list_checks() -> str:
-    from kconfig.check.semantic import CHECKS
+    from kconfig import semantic_checks
 
-    return "".join(f"{c.id}  {c.severity:<7}  {c.summary}\n" for c in CHECKS)
+    return "".join(f"{c.id}  {c.severity:<7}  {c.summary}\n" for c in semantic_checks())
 
 
 def run(args: argparse.Namespace) -> int:
     if args.list_checks:
         sys.stdout.write(list_checks())
         return 0
-    from kconfig.check.validate import Validator, affected_environments
     from kconfig.cli.report import report_json, report_text
 
     project = open_project(args)
-    envs = affected_environments(project, args.targets, Path.cwd())
-    report = Validator(project, strict=args.strict).run(envs)
+    envs = project.select_environments(args.targets, Path.cwd())
+    report = project.validate(envs, strict=args.strict)
     if args.format == "json":
         report_json(report.diagnostics, sys.stdout)
     else:

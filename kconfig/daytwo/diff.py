@@ -35,7 +35,7 @@ from kconfig.errors import LoadError, SourcePos, UsageError
 from kconfig.load.reader import SAFE_LOADER
 
 if TYPE_CHECKING:
-    from kconfig.load.project import Project
+    from kconfig.load.sources import Sources
 
 __all__ = ["EnvDiff", "ManifestDiff", "diff_against", "diff_envs", "format_diff"]
 
@@ -71,6 +71,10 @@ class EnvDiff:
     @property
     def equal(self) -> bool:
         return not self.manifests
+
+    def format(self, *, color: bool = False) -> str:
+        """The unified diff text (``""`` when equal); see :func:`format_diff`."""
+        return format_diff(self, color=color)
 
 
 # -- normalising -----------------------------------------------------------------------------
@@ -143,19 +147,21 @@ def _compare(left: _Side, right: _Side) -> tuple[ManifestDiff, ...]:
     return tuple(out)
 
 
-def _rendered(project: Project, env: str, apps: Sequence[str] | None) -> list[dict[str, Any]]:
+def _rendered(sources: Sources, env: str, apps: Sequence[str] | None) -> list[dict[str, Any]]:
     """``env``'s manifests; with ``apps``, those of the ones ``env`` has (maybe none)."""
     if apps is not None:
-        own = project.apps_of(project.env(env))
+        own = sources.apps_of(sources.env(env))
         apps = [app for app in apps if app in own]
         if not apps:
             return []
-    return [m.body for m in project.render(env, apps=apps)]
+    from kconfig.render.pipeline import RenderOptions, render_environment
+
+    return [m.body for m in render_environment(sources, env, RenderOptions(apps=apps))]
 
 
-def _check_apps(project: Project, envs: Sequence[str], apps: Sequence[str] | None) -> None:
+def _check_apps(sources: Sources, envs: Sequence[str], apps: Sequence[str] | None) -> None:
     """An ``--app`` that none of ``envs`` has is a mistake, not an empty diff."""
-    known = {app for env in envs for app in project.apps_of(project.env(env))}
+    known = {app for env in envs for app in sources.apps_of(sources.env(env))}
     unknown = [app for app in apps or () if app not in known]
     if unknown:
         raise UsageError(
@@ -174,13 +180,13 @@ def _side(label: str, bodies: Iterable[Mapping[str, Any]], normal: _Namespace | 
 
 
 def diff_envs(
-    project: Project, env_a: str, env_b: str, apps: Sequence[str] | None = None
+    sources: Sources, env_a: str, env_b: str, apps: Sequence[str] | None = None
 ) -> EnvDiff:
     """The manifests of ``env_a`` against ``env_b``, namespaces aside; ``apps`` narrows (an
     app only one side has shows as added or removed)."""
-    _check_apps(project, (env_a, env_b), apps)
+    _check_apps(sources, (env_a, env_b), apps)
     left, right = (
-        _side(env, _rendered(project, env, apps), _Namespace(project.env(env).namespace))
+        _side(env, _rendered(sources, env, apps), _Namespace(sources.env(env).namespace))
         for env in (env_a, env_b)
     )
     return EnvDiff(env_a, env_b, _compare(left, right), len({*left.bodies, *right.bodies}))
@@ -260,14 +266,14 @@ def _app_of(doc: Mapping[str, Any]) -> str | None:
 
 
 def diff_against(
-    project: Project, env: str, folder: str | Path, apps: Sequence[str] | None = None
+    sources: Sources, env: str, folder: str | Path, apps: Sequence[str] | None = None
 ) -> EnvDiff:
     """The objects in the build output ``folder`` (``-``) against what ``env`` renders now
     (``+``): empty when the folder is up to date."""
-    _check_apps(project, (env,), apps)
+    _check_apps(sources, (env,), apps)
     label = str(folder).rstrip("/") or "."
     on_disk = _side(label, read_folder(Path(folder), apps).values(), None)
-    rendered = _side(env, _rendered(project, env, apps), None)
+    rendered = _side(env, _rendered(sources, env, apps), None)
     diffs = _compare(on_disk, rendered)
     return EnvDiff(label, env, diffs, len({*on_disk.bodies, *rendered.bodies}))
 

@@ -52,11 +52,15 @@ from kconfig.errors import (
     UsageError,
     ValidationError,
 )
-from kconfig.load.project import Files, Project
+from kconfig.load.files import Files
+from kconfig.load.paths import base_file, overlay_file
 from kconfig.load.reader import SAFE_LOADER, ReadLimits, parse_yaml, read_text
+from kconfig.values.layers import app_values
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
+
+    from kconfig.load.sources import Sources
 
 __all__ = [
     "Change",
@@ -102,7 +106,19 @@ class Change:
 
     @property
     def file(self) -> str:
-        return f"overlays/{self.env}/{self.app}.yaml"
+        return overlay_file(self.env, self.app)
+
+    def describe(self) -> str:
+        """``storefront image.tag 2.2.9 -> 2.3.0-rc.2``"""
+        return f"{self.app} {self.path} {_shown(self.old)} -> {_shown(self.new)}"
+
+
+def _shown(value: Any) -> str:
+    from kconfig.daytwo.explain import flow
+
+    if value is None:
+        return "(unset)"
+    return value if isinstance(value, str) else flow(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -642,22 +658,22 @@ class _EditedFiles(Files):
 
 
 def _header(change: Change) -> str:
-    return f"# {change.app} in {change.env}: what differs from bases/{change.app}/app.yaml\n"
+    return f"# {change.app} in {change.env}: what differs from {base_file(change.app)}\n"
 
 
-def plan_edits(project: Project, changes: Sequence[Change]) -> list[FileEdit]:
+def plan_edits(sources: Sources, changes: Sequence[Change]) -> list[FileEdit]:
     """The edit of each overlay file the changes touch (files are read, not written)."""
     by_file: dict[str, list[Change]] = {}
     for change in changes:
         by_file.setdefault(change.file, []).append(change)
     edits: list[FileEdit] = []
     for rel, group in by_file.items():
-        if not project.files.inside(rel):
+        if not sources.files.inside(rel):
             raise LoadError(
                 "refusing to edit a file outside the project (symlink?)", SourcePos(rel), code=_CODE
             )
-        path = project.files.path(rel)
-        before = read_text(path, rel, project.files.limits) if path.exists() else None
+        path = sources.files.path(rel)
+        before = read_text(path, rel, sources.files.limits) if path.exists() else None
         assignments = {c.path: c.new for c in group}
         after = edit_text(before, assignments, rel, header=_header(group[0]))
         edits.append(FileEdit(rel, before, after))
@@ -670,17 +686,17 @@ def _effective(data: Any, path: str) -> Any:
     return lookup(data, path, default=None)
 
 
-def check_edits(project: Project, edits: Sequence[FileEdit], changes: Sequence[Change]) -> None:
+def check_edits(sources: Sources, edits: Sequence[FileEdit], changes: Sequence[Change]) -> None:
     """Merge the values of every changed app again, from the edited texts, and check that
     each change took effect. Raises one error holding every problem."""
-    edited = Project(project.root, project.config, _EditedFiles(project.files, edits))
+    edited = sources.with_files(_EditedFiles(sources.files, edits))
     errors = Collector()
     checked: dict[tuple[str, str], Any] = {}
     for change in changes:
         key = (change.env, change.app)
         try:
             if key not in checked:
-                checked[key] = edited.values(change.env, change.app).data
+                checked[key] = app_values(edited, change.env, change.app).data
         except KconfigError as err:
             errors.extend(
                 replace(d, message=f"{d.message} (after the edit; nothing was written)")
@@ -700,16 +716,16 @@ def check_edits(project: Project, edits: Sequence[FileEdit], changes: Sequence[C
 
 
 def apply_changes(
-    project: Project, changes: Sequence[Change], *, dry_run: bool = False
+    sources: Sources, changes: Sequence[Change], *, dry_run: bool = False
 ) -> list[FileEdit]:
     """Edit, check and (unless ``dry_run``) write every change; all or nothing is written
     (short of a failing disk). Returns the edits of files whose text changes."""
-    edits = [e for e in plan_edits(project, changes) if e.changed]
-    check_edits(project, edits, changes)
+    edits = [e for e in plan_edits(sources, changes) if e.changed]
+    check_edits(sources, edits, changes)
     if not dry_run:
         for edit in edits:
             try:
-                write_atomic(project.files.path(edit.rel), edit.after)
+                write_atomic(sources.files.path(edit.rel), edit.after)
             except OSError as err:
                 raise OutputError(
                     f"cannot write the file: {err.strerror}", SourcePos(edit.rel), code=_CODE
@@ -725,6 +741,7 @@ class EditResult:
     changes: tuple[Change, ...]
     edits: tuple[FileEdit, ...]
     written: bool
+    target: str = ""  # the overlay file it edits (or would)
 
     @property
     def files(self) -> list[str]:
@@ -746,35 +763,35 @@ def _check_image(tag: str, repository: str | None) -> None:
         )
 
 
-def _own_value(project: Project, rel: str, path: str) -> Any:
+def _own_value(sources: Sources, rel: str, path: str) -> Any:
     """The value the overlay file itself holds at ``path`` (``_MISSING`` when it has none)."""
     from kconfig.daytwo.explain import lookup
 
-    if not project.files.exists(rel):
+    if not sources.files.exists(rel):
         return _MISSING
-    return lookup(project.files.mapping(rel), path, default=_MISSING)
+    return lookup(sources.files.mapping(rel), path, default=_MISSING)
 
 
 def set_image(
-    project: Project, env: str, app: str, tag: str, repository: str | None = None
+    sources: Sources, env: str, app: str, tag: str, repository: str | None = None
 ) -> EditResult:
     """Set ``image.tag`` (and ``image.repository``) of ``app`` in ``overlays/ENV/APP.yaml``,
     creating the file or the ``image`` mapping when missing. A value the overlay already
     holds is not written again."""
     _check_image(tag, repository)
-    values = project.values(env, app).data
+    values = app_values(sources, env, app).data
     wanted = {"image.repository": repository} if repository is not None else {}
     wanted["image.tag"] = tag
-    rel = f"overlays/{env}/{app}.yaml"
+    rel = overlay_file(env, app)
     changes = tuple(
         Change(env, app, path, _effective(values, path), value)
         for path, value in wanted.items()
-        if not _same(_own_value(project, rel, path), value)
+        if not _same(_own_value(sources, rel, path), value)
     )
     if not changes:
-        return EditResult((), (), False)
-    edits = apply_changes(project, changes)
-    return EditResult(changes, tuple(edits), True)
+        return EditResult((), (), False, rel)
+    edits = apply_changes(sources, changes)
+    return EditResult(changes, tuple(edits), True, rel)
 
 
 def changed_lines(edit: FileEdit) -> Iterator[str]:

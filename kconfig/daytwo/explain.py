@@ -25,10 +25,10 @@ from kconfig.core.merge import Origin, is_named_list
 from kconfig.core.names import close_matches
 from kconfig.core.paths import PathKey, parse_value_path
 from kconfig.errors import SourcePos, UsageError
-from kconfig.values.layers import DEFAULTS_SOURCE
+from kconfig.values.layers import DEFAULTS_SOURCE, app_values
 
 if TYPE_CHECKING:
-    from kconfig.load.project import Project
+    from kconfig.load.sources import Sources
     from kconfig.values.layers import Values
 
 __all__ = ["Explanation", "Leaf", "Setting", "explain", "format_explanation", "lookup"]
@@ -82,6 +82,10 @@ class Explanation:
     def is_leaf(self) -> bool:
         """Whether ``path`` names one value (else a mapping or named list of them)."""
         return self.path is not None and len(self.leaves) == 1 and self.leaves[0].key == self.key
+
+    def format(self) -> str:
+        """The text ``kconfig explain`` prints; see :func:`format_explanation`."""
+        return format_explanation(self)
 
 
 # -- paths -----------------------------------------------------------------------------------
@@ -271,10 +275,10 @@ def explain_values(values: Values, path: str | None = None) -> Explanation:
 
 
 def explain(
-    project: Project, env: str, app: str, path: str | None = None, overrides: Sequence[str] = ()
+    sources: Sources, env: str, app: str, path: str | None = None, overrides: Sequence[str] = ()
 ) -> Explanation:
     """Effective value(s) of ``app`` in ``env`` with the layers that set them."""
-    return explain_values(project.values(env, app, overrides), path)
+    return explain_values(app_values(sources, env, app, overrides), path)
 
 
 # -- text ------------------------------------------------------------------------------------

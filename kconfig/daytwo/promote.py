@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kconfig.daytwo.edit import Change, FileEdit, apply_changes
-from kconfig.daytwo.explain import flow, leaf_paths, lookup
+from kconfig.daytwo.explain import leaf_paths, lookup
 from kconfig.errors import UsageError
+from kconfig.values.layers import app_values
 
 if TYPE_CHECKING:
-    from kconfig.load.project import Project
+    from kconfig.load.sources import Sources
 
 __all__ = ["PromoteResult", "describe", "promote"]
 
@@ -46,15 +47,15 @@ class PromoteResult:
         return [edit.rel for edit in self.edits]
 
 
-def check_order(project: Project, source: str, target: str, *, force: bool = False) -> None:
+def check_order(sources: Sources, source: str, target: str, *, force: bool = False) -> None:
     """Refuse a promotion that does not go forward in kconfig.yaml ``environments``."""
-    project.env(source)
-    project.env(target)
+    sources.env(source)
+    sources.env(target)
     if source == target:
         raise UsageError(f"cannot promote {source} to itself", code=_CODE)
     if force:
         return
-    order = list(project.config.environments)
+    order = list(sources.config.environments)
     chain = " -> ".join(order)
     missing = [env for env in (source, target) if env not in order]
     if not order or missing:
@@ -72,11 +73,11 @@ def check_order(project: Project, source: str, target: str, *, force: bool = Fal
 
 
 def _apps(
-    project: Project, source: str, target: str, wanted: Sequence[str] | None
+    sources: Sources, source: str, target: str, wanted: Sequence[str] | None
 ) -> tuple[list[str], list[str]]:
     """(apps to promote, apps of the target the source lacks)."""
-    target_apps = project.apps_of(project.env(target))
-    source_apps = set(project.apps_of(project.env(source)))
+    target_apps = sources.apps_of(sources.env(target))
+    source_apps = set(sources.apps_of(sources.env(source)))
     if wanted:
         for app in wanted:
             for env, apps in ((target, target_apps), (source, source_apps)):
@@ -101,7 +102,7 @@ def _changes(
 
 
 def promote(
-    project: Project,
+    sources: Sources,
     source: str,
     target: str,
     apps: Sequence[str] | None = None,
@@ -110,26 +111,20 @@ def promote(
     force: bool = False,
 ) -> PromoteResult:
     """Promote ``source``'s values (kconfig.yaml ``promote:`` paths) into ``target``."""
-    check_order(project, source, target, force=force)
-    selected, skipped = _apps(project, source, target, apps)
+    check_order(sources, source, target, force=force)
+    selected, skipped = _apps(sources, source, target, apps)
     changes: list[Change] = []
     for app in selected:
-        src = project.values(source, app).data
-        dst = project.values(target, app).data
-        for path in project.config.promote:
+        src = app_values(sources, source, app).data
+        dst = app_values(sources, target, app).data
+        for path in sources.config.promote:
             changes.extend(_changes(target, app, path, src, dst))
     if not changes:
         return PromoteResult(source, target, (), (), False, tuple(skipped))
-    edits = apply_changes(project, changes, dry_run=dry_run)
+    edits = apply_changes(sources, changes, dry_run=dry_run)
     return PromoteResult(source, target, tuple(changes), tuple(edits), not dry_run, tuple(skipped))
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return "(unset)"
-    return value if isinstance(value, str) else flow(value)
 
 
 def describe(change: Change) -> str:
     """``storefront image.tag 2.2.9 -> 2.3.0-rc.2``"""
-    return f"{change.app} {change.path} {_shown(change.old)} -> {_shown(change.new)}"
+    return change.describe()

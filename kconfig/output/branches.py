@@ -26,7 +26,7 @@ from kconfig.output.writer import (
 )
 
 if TYPE_CHECKING:
-    from kconfig.load.project import Project
+    from kconfig.load.sources import Sources
     from kconfig.output.gitops import GitOps
 
 
@@ -83,12 +83,12 @@ def _git(
     return proc.stdout.decode(errors="replace").strip() if proc.returncode == 0 else ""
 
 
-def output_repository(project: Project, out: OutputDir) -> Path:
+def output_repository(sources: Sources, out: OutputDir) -> Path:
     """The git repository holding the output folder, else the project's."""
     here = out.path
     while not here.exists():
         here = here.parent
-    for start in (here, project.root):
+    for start in (here, sources.root):
         top = _git(start, "rev-parse", "--show-toplevel", check=False)
         if top:
             return Path(top)
@@ -99,13 +99,13 @@ def output_repository(project: Project, out: OutputDir) -> Path:
     )
 
 
-def source_commit(project: Project) -> str:
+def source_commit(sources: Sources) -> str:
     """``git rev-parse HEAD`` of the project, ``-dirty`` when its inputs have changes."""
-    head = _git(project.root, "rev-parse", "--verify", "-q", "HEAD", check=False)
+    head = _git(sources.root, "rev-parse", "--verify", "-q", "HEAD", check=False)
     if not head:
         return "none"
     status = _git(
-        project.root, "status", "--porcelain", "--", *INPUT_PATHS, *project.config.crds, check=False
+        sources.root, "status", "--porcelain", "--", *INPUT_PATHS, *sources.config.crds, check=False
     )
     return f"{head}-dirty" if status else head
 
@@ -139,10 +139,10 @@ def _write_tree(repo: Path, files: Mapping[str, str], index: Path) -> str:
 
 
 def commit_branches(
-    project: Project, settings: GitOps, env_files: Mapping[str, Mapping[str, bytes]], out: OutputDir
+    sources: Sources, settings: GitOps, env_files: Mapping[str, Mapping[str, bytes]], out: OutputDir
 ) -> list[BranchCommit]:
     """Commit each environment's files to ``<branchPrefix><env>``; see the module doc."""
-    repo = output_repository(project, out)
+    repo = output_repository(sources, out)
     busy = _checked_out(repo)
     branches = {env: f"{settings.branch_prefix}{env}" for env in env_files}
     for env, branch in branches.items():
@@ -160,7 +160,7 @@ def commit_branches(
                 settings.pos,
                 code="KC071",
             )
-    source = source_commit(project)
+    source = source_commit(sources)
     with tempfile.TemporaryDirectory(prefix="kconfig-commit-") as tmp:
         work = Path(tmp)
         unique = list(dict.fromkeys(d for files in env_files.values() for d in files.values()))

@@ -26,7 +26,8 @@ from kconfig.errors import (
 from kconfig.output.plan import ARGOCD_UNIT, FLUX_UNIT
 
 if TYPE_CHECKING:
-    from kconfig.load.project import Project, ProjectConfig
+    from kconfig.load.config import ProjectConfig
+    from kconfig.load.sources import Sources
 
 
 Layout = Literal["directories", "branches"]
@@ -266,21 +267,21 @@ def _flux_kustomization(t: _Target, flux: Flux, env: str) -> dict[str, Any]:
     }
 
 
-def gitops_documents(project: Project, settings: GitOps | None = None) -> dict[str, Any]:
+def gitops_documents(sources: Sources, settings: GitOps | None = None) -> dict[str, Any]:
     """``{path under <out>: object}`` for the Argo CD and Flux files kconfig.yaml asks for."""
-    settings = settings or gitops_settings(project.config)
-    envs = tuple((env, project.env(env).namespace) for env in project.environments)
+    settings = settings or gitops_settings(sources.config)
+    envs = tuple((env, sources.env(env).namespace) for env in sources.environments)
     docs: dict[str, Any] = {}
     argo = settings.argocd
     if argo is not None:
-        t = _Target(project.name, envs, repo_path(project.config, argo.path), settings)
+        t = _Target(sources.name, envs, repo_path(sources.config, argo.path), settings)
         for env, namespace in envs:
             docs[f"{ARGOCD_UNIT}/applications/{env}.yaml"] = _application(t, argo, env, namespace)
         if argo.application_set:
-            docs[f"{ARGOCD_UNIT}/applicationset/{project.name}.yaml"] = _application_set(t, argo)
+            docs[f"{ARGOCD_UNIT}/applicationset/{sources.name}.yaml"] = _application_set(t, argo)
     flux = settings.flux
     if flux is not None and settings.layout == "directories":
-        t = _Target(project.name, envs, repo_path(project.config, flux.path), settings)
+        t = _Target(sources.name, envs, repo_path(sources.config, flux.path), settings)
         for env, _ in envs:
             docs[f"{FLUX_UNIT}/{env}.yaml"] = _flux_kustomization(t, flux, env)
     validate_argocd(docs, settings.pos)

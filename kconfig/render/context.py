@@ -27,7 +27,7 @@ from kconfig.errors import Collector, Diagnostic, SourcePos, ValidationError
 from kconfig.render.strategy import PathKey, ValuesLocator, image_ref, plan_strategy
 
 if TYPE_CHECKING:
-    from kconfig.load.project import Environment
+    from kconfig.load.environments import Environment
     from kconfig.values.layers import Values
 
 __all__ = [

@@ -1,8 +1,8 @@
 """Rendering one environment: values -> context -> templates -> patches -> ordered manifests.
 
 Each app is rendered independently and every app's problems are collected, so one run
-reports every broken app at once. Nothing here reads YAML (``_yamlio``/``_project`` do) or
-writes files (``_writer`` does).
+reports every broken app at once. Nothing here reads YAML (:mod:`kconfig.load` does) or
+writes files (:mod:`kconfig.output.writer` does).
 
 Every app's context and templates are decided first (:class:`AppJob`), then each backend is
 told all it will render (``prefetch``: the Jsonnet backend renders a whole run in one VM),
@@ -22,8 +22,6 @@ from kconfig.core.manifests import (
     ENV_APP,
     Manifest,
     drop_nulls,
-    manifest_data,
-    manifest_from_data,
     ordered,
 )
 from kconfig.core.merge import merge_layers
@@ -36,6 +34,7 @@ from kconfig.errors import (
     SourcePos,
     UsageError,
 )
+from kconfig.load.paths import base_file, base_templates, component_templates
 from kconfig.render.backends import (
     BUILTIN_PREFIX,
     SUFFIXES,
@@ -50,8 +49,8 @@ from kconfig.render.context import app_context, env_context, env_only_context, p
 from kconfig.values.layers import Layering, Patch, Values
 
 if TYPE_CHECKING:
-    from kconfig.load.project import Environment, Project
-    from kconfig.run.cache import AppCache
+    from kconfig.load.environments import Environment
+    from kconfig.load.sources import Sources
 
 # Built-in templates, per app and per environment, in the order they run (the output is
 # sorted afterwards, so this order only matters for which error is met first).
@@ -67,21 +66,20 @@ APP_TEMPLATES = (
 ENV_TEMPLATES = ("namespace", "isolation")
 
 
-@dataclass
+@dataclass(frozen=True)
 class RenderOptions:
     """How to render: a subset of apps, ``--set`` overrides, a backend for the whole run."""
 
     apps: Sequence[str] | None = None
     overrides: Sequence[str] = ()
     backend: str | None = None
-    app_cache: AppCache | None = None  # reuse apps whose inputs did not change (build)
 
 
 @dataclass
 class _Run:
     """State of one environment's render: backends are created once and reused."""
 
-    project: Project
+    sources: Sources
     env: Environment
     options: RenderOptions
     backends: dict[str, Backend] = field(default_factory=dict)
@@ -89,20 +87,20 @@ class _Run:
     def backend(self, name: str) -> Backend:
         found = self.backends.get(name)
         if found is None:
-            limits = self.project.config.limits
+            limits = self.sources.config.limits
             settings = BackendSettings(
-                root=self.project.root,
+                root=self.sources.root,
                 timeout=limits.render_timeout,
                 max_stack=limits.jsonnet_max_stack,
-                allow_env=self.project.config.allow_env,
+                allow_env=self.sources.config.allow_env,
             )
             found = self.backends[name] = load_backend(name, settings)
         return found
 
 
-def select_apps(project: Project, env: Environment, wanted: Sequence[str] | None) -> list[str]:
+def select_apps(sources: Sources, env: Environment, wanted: Sequence[str] | None) -> list[str]:
     """The apps of ``env``, narrowed to ``wanted`` (an unknown name is a usage error)."""
-    apps = project.apps_of(env)
+    apps = sources.apps_of(env)
     if not wanted:
         return apps
     unknown = [a for a in wanted if a not in apps]
@@ -115,63 +113,59 @@ def select_apps(project: Project, env: Environment, wanted: Sequence[str] | None
 
 
 def render_environment(
-    project: Project, env_name: str, options: RenderOptions | None = None
+    sources: Sources, env_name: str, options: RenderOptions | None = None
 ) -> list[Manifest]:
     """Every manifest of ``env_name``, ordered; raises one error holding every problem."""
-    options = options or RenderOptions()
-    env = project.env(env_name)
-    run = _Run(project, env, options)
-    errors = Collector()
-    apps = select_apps(project, env, options.apps)
-    manifests, jobs, keys = _plan_apps(run, apps, errors)
-    env_job = None if options.apps else _env_job(run)
-    _prefetch(run, [env_job, *jobs] if env_job else jobs)
-    if env_job:
-        manifests.extend(_env_manifests(run, env_job))
-    cache = options.app_cache
-    for job in jobs:
-        try:
-            rendered = render_app(run, job)
-        except KconfigError as err:
-            errors.capture(err)
-            continue
-        manifests.extend(rendered)
-        if cache is not None and job.values is not None:
-            cache.put(job.values.app, keys[job.values.app], [manifest_data(m) for m in rendered])
-    if cache is not None and not errors.has_errors:
-        cache.save()
-    errors.raise_if_errors()
-    if not apps and env.apps is None:
-        raise LoadError(
-            f"environment {env_name!r} has no apps: add bases/<app>/app.yaml, or declare "
-            "'apps: []' in env.yaml if an empty environment is intended",
-            SourcePos(env.source, 1, 1),
-            code="KC015",
-        )
-    return ordered(manifests)
+    job = EnvRender(sources, env_name, options or RenderOptions())
+    env_wide, per_app = job.render(job.apps)
+    return job.finish([*env_wide, *(m for ms in per_app.values() for m in ms)])
 
 
-def _plan_apps(
-    run: _Run, apps: Sequence[str], errors: Collector
-) -> tuple[list[Manifest], list[AppJob], dict[str, str]]:
-    """Manifests of apps the cache already holds, the jobs of the others, their cache keys."""
-    cache = run.options.app_cache
-    layering = Layering(run.project, run.env, run.options.overrides)
-    manifests: list[Manifest] = []
-    jobs: list[AppJob] = []
-    keys: dict[str, str] = {}
-    for app in apps:
-        if cache is not None:
-            keys[app] = cache.key(app)
-            hit = cache.get(app, keys[app])
-            if hit is not None:
-                manifests.extend(manifest_from_data(item) for item in hit)
-                continue
-        try:
-            jobs.append(app_job(run, layering.values(app)))
-        except KconfigError as err:
-            errors.capture(err)
-    return manifests, jobs, keys
+class EnvRender:
+    """One environment's render in steps, so that a wrapper (the build cache,
+    :mod:`kconfig.run.cache`) can stand between them: :attr:`apps` to render, :meth:`render`
+    some of them (and the environment-wide objects), :meth:`finish` the whole."""
+
+    def __init__(self, sources: Sources, env_name: str, options: RenderOptions) -> None:
+        self.env = sources.env(env_name)
+        self.run = _Run(sources, self.env, options)
+        self.apps = select_apps(sources, self.env, options.apps)
+
+    def render(self, apps: Sequence[str]) -> tuple[list[Manifest], dict[str, list[Manifest]]]:
+        """The environment-wide manifests (none when ``--app`` narrows the run) and each of
+        ``apps``' manifests; raises one error holding every app's problems."""
+        run = self.run
+        errors = Collector()
+        layering = Layering(run.sources, run.env, run.options.overrides)
+        jobs: list[AppJob] = []
+        for app in apps:
+            try:
+                jobs.append(app_job(run, layering.values(app)))
+            except KconfigError as err:
+                errors.capture(err)
+        env_job = None if run.options.apps else _env_job(run)
+        _prefetch(run, [env_job, *jobs] if env_job else jobs)
+        env_wide = _env_manifests(run, env_job) if env_job else []
+        per_app: dict[str, list[Manifest]] = {}
+        for job in jobs:
+            assert job.values is not None
+            try:
+                per_app[job.values.app] = render_app(run, job)
+            except KconfigError as err:
+                errors.capture(err)
+        errors.raise_if_errors()
+        return env_wide, per_app
+
+    def finish(self, manifests: Iterable[Manifest]) -> list[Manifest]:
+        """``manifests`` in output order; an environment with no app at all is an error."""
+        if not self.apps and self.env.apps is None:
+            raise LoadError(
+                f"environment {self.env.name!r} has no apps: add {base_file('<app>')}, or "
+                "declare 'apps: []' in env.yaml if an empty environment is intended",
+                SourcePos(self.env.source, 1, 1),
+                code="KC015",
+            )
+        return ordered(manifests)
 
 
 class AppJob(NamedTuple):
@@ -198,8 +192,8 @@ def _prefetch(run: _Run, jobs: Sequence[AppJob]) -> None:
 
 
 def _env_job(run: _Run) -> AppJob:
-    ctx = env_only_context(env_context(run.env), _project_ctx(run.project))
-    backend_name = run.options.backend or run.project.config.backend
+    ctx = env_only_context(env_context(run.env), _project_ctx(run.sources))
+    backend_name = run.options.backend or run.sources.config.backend
     templates = tuple((builtin_template(backend_name, s), backend_name) for s in ENV_TEMPLATES)
     return AppJob(None, ctx, templates)
 
@@ -212,19 +206,19 @@ def _env_manifests(run: _Run, job: AppJob) -> list[Manifest]:
     return out
 
 
-def _project_ctx(project: Project) -> dict[str, Any]:
-    return project_context(project.config.name, project.config.kubernetes_version)
+def _project_ctx(sources: Sources) -> dict[str, Any]:
+    return project_context(sources.config.name, sources.config.kubernetes_version)
 
 
-def custom_templates(project: Project, app: str, components: Iterable[str]) -> list[Template]:
+def custom_templates(sources: Sources, app: str, components: Iterable[str]) -> list[Template]:
     """The app's own templates and its components', in a stable order."""
-    folders = [f"bases/{app}/templates", *(f"components/{c}/templates" for c in components)]
+    folders = [base_templates(app), *(component_templates(c) for c in components)]
     found: list[Template] = []
     for rel in folders:
-        folder = project.root / rel
+        folder = sources.root / rel
         if not folder.is_dir():
             continue
-        if not project.files.inside(rel):
+        if not sources.files.inside(rel):
             raise LoadError("template folder points outside the project (symlink?)", SourcePos(rel))
         for path in sorted(folder.iterdir()):
             backend = SUFFIXES.get(path.suffix)
@@ -246,18 +240,18 @@ def _template_values(data: dict[str, Any]) -> dict[str, Any]:
 def app_job(run: _Run, values: Values) -> AppJob:
     """The context and the templates of one app (built-ins first, then custom templates)."""
     data = values.data
-    backend_name = run.options.backend or data.get("backend") or run.project.config.backend
+    backend_name = run.options.backend or data.get("backend") or run.sources.config.backend
     ctx = app_context(
         values.app,
         _template_values(data),
         env_context(run.env),
-        _project_ctx(run.project),
+        _project_ctx(run.sources),
         located=values,
     )
     templates = [(builtin_template(backend_name, s), backend_name) for s in APP_TEMPLATES]
     templates += [
         (t, t.backend)
-        for t in custom_templates(run.project, values.app, data.get("components") or [])
+        for t in custom_templates(run.sources, values.app, data.get("components") or [])
     ]
     return AppJob(values, ctx, tuple(templates))
 

@@ -41,7 +41,7 @@ from kconfig.run.cache import BuildCache
 from kconfig.run.pool import _Job, _render_envs
 
 if TYPE_CHECKING:
-    from kconfig.load.project import Project
+    from kconfig.load.sources import Sources
 
 
 # --------------------------------------------------------------------------------------------
@@ -71,16 +71,16 @@ class BuildResult:
     warnings: tuple[Diagnostic, ...] = ()
 
 
-def output_dir(project: Project, out: str | None) -> OutputDir:
+def output_dir(sources: Sources, out: str | None) -> OutputDir:
     """``--out`` (relative to the current folder) or kconfig.yaml ``output:``, checked."""
     if out is not None:
-        return resolve_output(project.root, out, SourcePos("--out"), base=Path.cwd())
-    config = project.config
+        return resolve_output(sources.root, out, SourcePos("--out"), base=Path.cwd())
+    config = sources.config
     pos = config.doc.pos("output") if "output" in config.doc else SourcePos("kconfig.yaml")
-    return resolve_output(project.root, config.output, pos)
+    return resolve_output(sources.root, config.output, pos)
 
 
-def build(project: Project, request: BuildRequest) -> BuildResult:
+def build(sources: Sources, request: BuildRequest) -> BuildResult:
     """``kconfig build``: render, then write (or check, or commit) the GitOps output.
 
     With the cache on (the default), an environment whose inputs are unchanged since the
@@ -88,25 +88,25 @@ def build(project: Project, request: BuildRequest) -> BuildResult:
     ``.kconfig-cache`` (see :mod:`kconfig.run.cache`); when nothing changed and the output
     folder is exactly as the last build left it, nothing is read back or written.
     """
-    settings = gitops_settings(project.config)
+    settings = gitops_settings(sources.config)
     if request.commit and request.check:
         raise UsageError("--commit and --check cannot be combined")
     if request.commit and settings.layout != "branches":
         raise UsageError(
             "--commit needs 'gitops: {layout: branches}' in kconfig.yaml", settings.pos
         )
-    envs = list(dict.fromkeys(request.environments)) or project.environments
+    envs = list(dict.fromkeys(request.environments)) or sources.environments
     if not envs:
         raise LoadError(
             "the project has no environments (overlays/<env>/env.yaml)", SourcePos("kconfig.yaml")
         )
     for env in envs:
-        project.env(env)  # an unknown environment stops here, before any rendering
-    out = output_dir(project, request.out)
-    controllers = {} if request.commit else gitops_documents(project, settings)
-    planned, warnings, key, cache, fresh = _plan_environments(project, envs, request, controllers)
+        sources.env(env)  # an unknown environment stops here, before any rendering
+    out = output_dir(sources, request.out)
+    controllers = {} if request.commit else gitops_documents(sources, settings)
+    planned, warnings, key, cache, fresh = _plan_environments(sources, envs, request, controllers)
     if request.commit:
-        commits = tuple(commit_branches(project, settings, planned, out))
+        commits = tuple(commit_branches(sources, settings, planned, out))
         return BuildResult(out, commits=commits, warnings=warnings)
     state = cache.output_state(out.path, key) if cache is not None else None
     if state is not None and state.unchanged:
@@ -116,9 +116,9 @@ def build(project: Project, request: BuildRequest) -> BuildResult:
         {},
         controllers,
         planned=planned,
-        project_environments=project.environments,
+        project_environments=sources.environments,
         every_environment=not request.environments,
-        owner=project.name,
+        owner=sources.name,
     )
     if request.check:  # writes nothing, the cache included
         return BuildResult(out, diffs=tuple(check_plan(out, plan)), warnings=warnings)
@@ -134,7 +134,7 @@ def build(project: Project, request: BuildRequest) -> BuildResult:
 
 
 def _plan_environments(
-    project: Project,
+    sources: Sources,
     envs: Sequence[str],
     request: BuildRequest,
     controllers: Mapping[str, Any],
@@ -142,7 +142,7 @@ def _plan_environments(
     """Each environment's files (from the cache, or rendered now), the warnings, and a key
     naming this exact output (to recognise an output folder nothing has touched since)."""
     # --commit promises to leave the working tree exactly as it was: no cache there.
-    cache = BuildCache.open(project) if request.cache and not request.commit else None
+    cache = BuildCache.open(sources) if request.cache and not request.commit else None
     # (None also when no per-user key can be had: then every environment renders.)
     options = {"validate": request.validate}
     digests = {env: cache.env_digest(env, options) for env in envs} if cache else {}
@@ -159,7 +159,7 @@ def _plan_environments(
     found = Collector()
     output_errors = Collector()
     job = _Job(request.validate, plan=True, digests=digests)
-    for outcome in _render_envs(project, missing, job, cache):
+    for outcome in _render_envs(sources, missing, job, cache):
         found.extend(outcome.diagnostics)
         output_errors.extend(outcome.output_errors)
         per_env.append((outcome.env, [d for d in outcome.diagnostics if d.severity != "error"]))

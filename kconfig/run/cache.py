@@ -39,11 +39,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kconfig._version import __version__
+from kconfig.core.manifests import Manifest, manifest_data, manifest_from_data
 from kconfig.errors import Diagnostic, SourcePos
 from kconfig.load.usercache import user_cache_dir, write_cached
 
 if TYPE_CHECKING:
-    from kconfig.load.project import Project
+    from kconfig.load.sources import Sources
+    from kconfig.render.pipeline import RenderOptions
 
 CACHE_DIR = ".kconfig-cache"
 TRACKED = ("bases", "components", "lib")
@@ -165,8 +167,8 @@ class OutputState:
 class BuildCache:
     """The cache of one project. Construct with :meth:`open`; every method is best-effort."""
 
-    def __init__(self, project: Project, folder: Path, secret: bytes) -> None:
-        self.project = project
+    def __init__(self, sources: Sources, folder: Path, secret: bytes) -> None:
+        self.sources = sources
         self.folder = folder
         self.secret = secret
         self._shared: str | None = None
@@ -191,33 +193,33 @@ class BuildCache:
         return _read_json(path, self.secret)
 
     @classmethod
-    def open(cls, project: Project) -> BuildCache | None:
+    def open(cls, sources: Sources) -> BuildCache | None:
         """The project's cache, or None when no secret key can be had (then: no cache)."""
         secret = machine_secret()
         if secret is None:
             return None
-        return cls(project, project.root / CACHE_DIR / package_key(), secret)
+        return cls(sources, sources.root / CACHE_DIR / package_key(), secret)
 
     # -- digests -----------------------------------------------------------------------
     def _shared_digest(self) -> str:
         """Inputs every environment shares: kconfig.yaml, bases/, components/, lib/, crds."""
         if self._shared is None:
-            root = self.project.root
+            root = self.sources.root
             paths = [root / "kconfig.yaml"]
             for folder in TRACKED:
                 paths += _files_under(root / folder, self.listings)
-            paths += [root / crd for crd in self.project.config.crds]
+            paths += [root / crd for crd in self.sources.config.crds]
             self._shared = _hash_files(paths, root, self.memo)
         return self._shared
 
     def env_digest(self, env: str, options: Mapping[str, Any]) -> str:
         """Everything that can change ``env``'s output, hashed."""
-        root = self.project.root
-        chain = self.project.env(env).chain
+        root = self.sources.root
+        chain = self.sources.env(env).chain
         overlays = [
             p for name in chain for p in _files_under(root / "overlays" / name, self.listings)
         ]
-        allowed = {name: os.environ.get(name) for name in self.project.config.allow_env}
+        allowed = {name: os.environ.get(name) for name in self.sources.config.allow_env}
         digest = hashlib.blake2b(digest_size=20)
         for part in (
             self._shared_digest(),
@@ -411,16 +413,16 @@ class AppCache:
     """
 
     def __init__(self, cache: BuildCache, env: str, options: Mapping[str, Any]) -> None:
-        project = cache.project
-        root = project.root
+        sources = cache.sources
+        root = sources.root
         self.cache = cache
         self.env = env
-        self.chain = project.env(env).chain
+        self.chain = sources.env(env).chain
         shared = [root / "kconfig.yaml"]
         shared += [root / "overlays" / name / "env.yaml" for name in self.chain]
         for folder in TRACKED[1:]:  # components, lib
             shared += _files_under(root / folder, cache.listings)
-        allowed = {name: os.environ.get(name) for name in project.config.allow_env}
+        allowed = {name: os.environ.get(name) for name in sources.config.allow_env}
         self.base = hashlib.blake2b(
             (
                 _hash_files(shared, root, cache.memo)
@@ -434,7 +436,7 @@ class AppCache:
         self.dirty = False
 
     def key(self, app: str) -> str:
-        root = self.cache.project.root
+        root = self.cache.sources.root
         paths = list(_files_under(root / "bases" / app, self.cache.listings))
         paths += [root / "overlays" / name / f"{app}.yaml" for name in self.chain]
         own = _hash_files(paths, root, self.cache.memo, skip_missing=True)
@@ -457,13 +459,34 @@ class AppCache:
             self.cache.stage(self.path, self.entries)
             self.dirty = False
 
+    def render(self, sources: Sources, env: str, options: RenderOptions) -> list[Manifest]:
+        """The pipeline's render of ``env``, wrapped: apps whose key is cached come from the
+        cache, the others are rendered (and cached when the whole environment rendered)."""
+        from kconfig.render.pipeline import EnvRender
+
+        job = EnvRender(sources, env, options)
+        keys = {app: self.key(app) for app in job.apps}
+        hits: list[Manifest] = []
+        misses: list[str] = []
+        for app in job.apps:
+            hit = self.get(app, keys[app])
+            if hit is None:
+                misses.append(app)
+            else:
+                hits.extend(manifest_from_data(item) for item in hit)
+        env_wide, rendered = job.render(misses)
+        for app, manifests in rendered.items():
+            self.put(app, keys[app], [manifest_data(m) for m in manifests])
+        self.save()
+        return job.finish([*env_wide, *hits, *(m for ms in rendered.values() for m in ms)])
+
 
 class InputCache:
     """Input files of one environment known (by role and content) to validate cleanly."""
 
     def __init__(self, cache: BuildCache, env: str) -> None:
         self.cache = cache
-        self.root = cache.project.root
+        self.root = cache.sources.root
         self.path = cache.folder / "inputs" / f"{env}.json"
         loaded = cache.read(self.path)
         self.known: set[str] = set(loaded) if isinstance(loaded, list) else set()

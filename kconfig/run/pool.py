@@ -8,74 +8,39 @@ environment order, so the output does not depend on it.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from kconfig.errors import (
-    Collector,
     Diagnostic,
-    KconfigError,
     OutputError,
     UsageError,
-    ValidationError,
 )
 from kconfig.output.plan import plan_environment
 from kconfig.run.cache import AppCache, BuildCache, InputCache
 
 if TYPE_CHECKING:
+    from kconfig.check.validate import Validator
     from kconfig.core.manifests import Manifest
-    from kconfig.load.project import Project
-
-
-# --------------------------------------------------------------------------------------------
-# rendering for output
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    """The manifests of some environments, and the warnings their validation gave."""
-
-    manifests: dict[str, list[Manifest]]
-    warnings: tuple[Diagnostic, ...] = ()
-
-
-def render_all(project: Project, envs: Sequence[str], *, validate: bool = True) -> Rendered:
-    """Render (and unless ``validate`` is false, validate) ``envs``.
-
-    Every environment's problems are collected into one error; warnings are returned.
-    Validation is :class:`kconfig.check.validate.Validator`'s (inputs, output schemas, semantic
-    checks). Environments are independent, so with several of them and more than one core
-    they render in forked worker processes (``KCONFIG_JOBS`` caps how many; 1 disables it);
-    results are gathered in environment order, so the output does not depend on it.
-    """
-    for env in envs:
-        project.env(env)  # an unknown environment stops here, before any rendering
-    found = Collector()
-    rendered: dict[str, list[Manifest]] = {}
-    for outcome in _render_envs(project, list(envs), _Job(validate)):
-        found.extend(outcome.diagnostics)
-        if outcome.manifests is not None:
-            rendered[outcome.env] = outcome.manifests
-    found.raise_if_errors(ValidationError if validate else KconfigError)
-    return Rendered(rendered, tuple(found.diagnostics))
+    from kconfig.load.sources import Sources
+    from kconfig.run.recipe import Renderer
 
 
 class _Job(NamedTuple):
     """What each environment's worker does, besides rendering it."""
 
     validate: bool
-    # Build: turn the manifests into the environment's files in the worker (YAML is written
-    # in parallel, and bytes travel back faster than manifests), and cache them under these
-    # digests. Otherwise the manifests themselves come back.
+    # Build (the only caller): turn the manifests into the environment's files in the
+    # worker (YAML is written in parallel, and bytes travel back faster than manifests),
+    # and cache them under these digests. Otherwise the manifests themselves come back.
     plan: bool = False
     digests: Mapping[str, str] = {}
 
 
 class _EnvOutcome(NamedTuple):
     env: str
-    manifests: list[Manifest] | None  # render_all
+    manifests: list[Manifest] | None  # without ``plan``
     files: dict[str, bytes] | None  # build: the planned files
     diagnostics: list[Diagnostic]  # rendering and validation
     output_errors: tuple[Diagnostic, ...] = ()  # planning (two objects for one file)
@@ -89,7 +54,7 @@ def _jobs(count: int) -> int:
 
 
 def _render_envs(
-    project: Project, envs: list[str], job: _Job, cache: BuildCache | None = None
+    sources: Sources, envs: list[str], job: _Job, cache: BuildCache | None = None
 ) -> list[_EnvOutcome]:
     if not envs:  # every environment came from the cache
         return []
@@ -98,12 +63,12 @@ def _render_envs(
 
     jobs = _jobs(len(envs))
     if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        validator = _validator(project) if job.validate else None
-        return [_render_one(project, env, validator, job, cache) for env in envs]
+        validator = _validator(sources) if job.validate else None
+        return [_render_one(sources, env, validator, job, cache) for env in envs]
     # fork: the children start with the project already loaded (handed over through
     # _FORKED, set only around the pool's life) and only results travel back pickled.
     context = multiprocessing.get_context("fork")
-    _FORKED[:] = [(project, cache)]
+    _FORKED[:] = [(sources, cache)]
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             futures = [pool.submit(_render_in_worker, env, job) for env in envs]
@@ -120,23 +85,23 @@ def _render_envs(
     return outcomes
 
 
-# (project, cache) a forked worker renders with; empty outside a pool
-_FORKED: list[tuple[Project, BuildCache | None]] = []
+# (sources, cache) a forked worker renders with; empty outside a pool
+_FORKED: list[tuple[Sources, BuildCache | None]] = []
 _USAGE_MARK = "KC001-worker"  # a UsageError raised in a worker, carried back as diagnostics
 
 
-def _validator(project: Project) -> Any:
+def _validator(sources: Sources) -> Validator:
     from kconfig.check.validate import Validator
 
-    return Validator(project)
+    return Validator(sources)
 
 
 def _render_in_worker(env: str, job: _Job) -> _EnvOutcome:
     """One environment in a forked worker; its staged cache writes go back to the parent."""
-    project, cache = _FORKED[0]
+    sources, cache = _FORKED[0]
     try:
         outcome = _render_one(
-            project, env, _validator(project) if job.validate else None, job, cache
+            sources, env, _validator(sources) if job.validate else None, job, cache
         )
     except UsageError as err:  # exceptions do not pickle with their diagnostics: send data
         diags = [Diagnostic(d.message, d.pos, d.severity, _USAGE_MARK) for d in err.diagnostics]
@@ -149,9 +114,13 @@ def _render_in_worker(env: str, job: _Job) -> _EnvOutcome:
 
 
 def _render_one(
-    project: Project, env: str, validator: Any, job: _Job, cache: BuildCache | None = None
+    sources: Sources,
+    env: str,
+    validator: Validator | None,
+    job: _Job,
+    cache: BuildCache | None = None,
 ) -> _EnvOutcome:
-    manifests, diags = _rendered(project, env, validator, cache)
+    manifests, diags = _rendered(sources, env, validator, cache)
     if not job.plan:
         return _EnvOutcome(env, manifests, None, diags)
     if manifests is None or any(d.severity == "error" for d in diags):
@@ -167,25 +136,21 @@ def _render_one(
 
 
 def _rendered(
-    project: Project, env: str, validator: Any, cache: BuildCache | None
+    sources: Sources, env: str, validator: Validator | None, cache: BuildCache | None
 ) -> tuple[list[Manifest] | None, list[Diagnostic]]:
-    """One environment's manifests (None when it failed) and its diagnostics."""
-    from kconfig.render.pipeline import RenderOptions, render_environment
+    """One environment's manifests (None when it failed) and its diagnostics: the recipe,
+    with the build cache wrapped around its stages when there is one."""
+    # Here, not at the top: a build answered from the cache imports no pipeline.
+    from kconfig.render.pipeline import render_environment
+    from kconfig.run.recipe import run_environment
 
-    options = RenderOptions()
+    renderer: Renderer = render_environment
     inputs = None
     if cache is not None:
-        options.app_cache = AppCache(cache, env, {"validate": validator is not None})
+        renderer = AppCache(cache, env, {"validate": validator is not None}).render
         if validator is not None:
             inputs = validator.clean_inputs = InputCache(cache, env)
-    if validator is not None:
-        result = validator.environment(env, options)
-        if inputs is not None:
-            inputs.save()
-        return result.manifests, list(result.diagnostics)
-    try:
-        return render_environment(project, env, options), []
-    except UsageError:
-        raise
-    except KconfigError as err:
-        return None, list(err.diagnostics)
+    result = run_environment(sources, env, validator=validator, renderer=renderer)
+    if inputs is not None:
+        inputs.save()
+    return result.manifests, list(result.diagnostics)

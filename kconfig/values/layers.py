@@ -27,10 +27,13 @@ from kconfig.core.merge import Merged, Origin, merge_layers
 from kconfig.core.names import check_name
 from kconfig.core.paths import PathKey, parse_value_path
 from kconfig.errors import Collector, LoadError, SourcePos, UsageError, ValidationError
+from kconfig.load.inputs import not_a_string
+from kconfig.load.paths import base_file, component_file, overlay_file
 from kconfig.load.reader import parse_yaml
 
 if TYPE_CHECKING:
-    from kconfig.load.project import Environment, Project
+    from kconfig.load.environments import Environment
+    from kconfig.load.sources import Sources
 
 DEFAULTS_SOURCE = "<kconfig defaults>"
 
@@ -215,20 +218,20 @@ def _split_patches(doc: MarkedMap, errors: Collector) -> tuple[MarkedMap, list[P
 class Layering:
     """Builds the layers of apps in one environment of a project."""
 
-    def __init__(self, project: Project, env: Environment, overrides: Sequence[str] = ()) -> None:
-        self.project = project
+    def __init__(self, sources: Sources, env: Environment, overrides: Sequence[str] = ()) -> None:
+        self.sources = sources
         self.env = env
-        self.chain = project.env_docs(env.name)
+        self.chain = sources.env_docs(env.name)
         # Parsed once per run: a malformed --set is a usage error before any app renders.
         self.overrides = set_layer(overrides) if overrides else None
 
     def base(self, app: str) -> Layer:
-        rel = f"bases/{app}/app.yaml"
-        if not self.project.files.exists(rel):
+        rel = base_file(app)
+        if not self.sources.files.exists(rel):
             raise LoadError(
                 f"app {app!r} has no base: {rel} does not exist", SourcePos(self.env.source)
             )
-        return Layer("base", self.project.files.mapping(rel), rel)
+        return Layer("base", self.sources.files.mapping(rel), rel)
 
     def env_layers(self, app: str, errors: Collector) -> tuple[list[Layer], list[Patch]]:
         layers: list[Layer] = []
@@ -241,9 +244,9 @@ class Layering:
                 errors.error(
                     "'defaults' must be a mapping of app values", env_doc.pos("defaults"), "KC013"
                 )
-            rel = f"overlays/{name}/{app}.yaml"
-            if self.project.files.exists(rel):
-                doc, found = _split_patches(self.project.files.mapping(rel), errors)
+            rel = overlay_file(name, app)
+            if self.sources.files.exists(rel):
+                doc, found = _split_patches(self.sources.files.mapping(rel), errors)
                 layers.append(Layer(f"overlay {name}", doc, rel))
                 patches.extend(found)
         return layers, patches
@@ -256,10 +259,10 @@ class Layering:
         layers = []
         for name in names:
             check_name(name, "component", where or SourcePos("components"))
-            rel = f"components/{name}/values.yaml"
-            if not self.project.files.exists(rel):
+            rel = component_file(name)
+            if not self.sources.files.exists(rel):
                 raise LoadError(f"unknown component {name!r}: {rel} does not exist", where)
-            layers.append(Layer(f"component {name}", self.project.files.mapping(rel), rel))
+            layers.append(Layer(f"component {name}", self.sources.files.mapping(rel), rel))
         return layers
 
     def values(self, app: str) -> Values:
@@ -317,10 +320,10 @@ def check_values(values: Values) -> None:
     errors.raise_if_errors(ValidationError)
 
 
-def not_a_string(dotted: str, value: Any) -> str:
-    """The message for a YAML 1.1 boolean or number where Kubernetes wants a string."""
-    shown = ("true" if value else "false") if isinstance(value, bool) else repr(value)
-    return (
-        f"{dotted} must be a string, but YAML 1.1 read the value as the "
-        f"{type(value).__name__} {shown}; put it in quotes"
-    )
+def app_values(sources: Sources, env: str, app: str, overrides: Sequence[str] = ()) -> Values:
+    """The merged values of ``app`` in ``env`` (named by a user: an app the environment
+    does not have is a usage error), with per-leaf provenance."""
+    environment = sources.env(env)
+    if app not in sources.apps_of(environment):
+        raise UsageError(f"{app!r} is not an app of environment {env!r}")
+    return Layering(sources, environment, overrides).values(app)

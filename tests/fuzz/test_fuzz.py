@@ -266,17 +266,10 @@ def _render(
     sets: Sequence[str],
     backend: str | None = None,
 ) -> str:
-    """What ``kconfig render`` does: render, validate (when that exists), dump."""
+    """What ``kconfig render`` does: render, validate, dump."""
     project = kconfig.Project.load(root)
-    try:
-        from kconfig.check.validate import render_validated
-        from kconfig.render.pipeline import RenderOptions
-    except ImportError:  # validation not there: render only
-        rendered = project.render(env, apps=apps, overrides=sets, backend=backend)
-        return kconfig.dump_yaml(rendered)
-    options = RenderOptions(apps=apps, overrides=tuple(sets), backend=backend)
-    manifests, _ = render_validated(project, env, options)
-    return kconfig.dump_yaml(manifests)
+    rendered = project.render(env, apps=apps, overrides=sets, backend=backend)
+    return kconfig.dump_yaml(rendered)
 
 
 def _assert_outcome(call: Callable[[], str]) -> None:

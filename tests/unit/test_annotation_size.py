@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-import kconfig
 from kconfig.check.semantic import ANNOTATIONS_LIMIT, CHECKS, CheckContext, check_annotation_size
-from kconfig.check.validate import render_validated
 from kconfig.core.manifests import Manifest
 from kconfig.errors import SourcePos, ValidationError
+from kconfig.load.sources import load_sources
 from kconfig.render.pipeline import RenderOptions
+from kconfig.run.recipe import render_validated
 from tests.conftest import MINIMAL, write_tree
 
 NS = "shop-qa"
@@ -99,10 +99,9 @@ def test_reported_at_the_overlay_line_that_wrote_it(tmp_path: Path, backend: str
         f"podAnnotations: {{{KEY}: short}}\n"
     )
     root = write_tree(tmp_path / "p", {**MINIMAL, "overlays/qa/web.yaml": overlay})
-    project = kconfig.Project.load(root)
     options = RenderOptions(backend=backend)
     with pytest.raises(ValidationError) as caught:
-        render_validated(project, "qa", options)
+        render_validated(load_sources(root), "qa", options)
     (diag,) = [d for d in caught.value.diagnostics if d.code == "KC115"]
     assert diag.format() == (
         f"overlays/qa/web.yaml:4:22: error: Deployment/web (qa): metadata.annotations.{KEY}: "

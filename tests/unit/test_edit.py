@@ -23,6 +23,7 @@ from kconfig.daytwo.edit import (
     write_atomic,
 )
 from kconfig.load.reader import parse_yaml
+from kconfig.load.sources import load_sources
 from tests.conftest import write_tree
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "edit"
@@ -287,7 +288,7 @@ def test_an_invalid_result_is_not_written(tmp_path: Path) -> None:
     root = write_tree(tmp_path, files)
     before = (root / "overlays/qa/web.yaml").read_bytes()
     with pytest.raises(kconfig.KconfigError) as info:
-        apply_changes(kconfig.Project.load(root), [Change("qa", "web", "image.tag", "v1", "v2")])
+        apply_changes(load_sources(root), [Change("qa", "web", "image.tag", "v1", "v2")])
     assert "overlays/qa/web.yaml:4:10: error: env.DEBUG must be a string" in str(info.value)
     assert "nothing was written" in str(info.value)
     assert (root / "overlays/qa/web.yaml").read_bytes() == before
@@ -308,7 +309,7 @@ def test_a_file_that_is_a_symlink_out_of_the_project_is_refused(tmp_path: Path) 
     outside.write_text("image:\n  tag: v1\n")
     (root / "overlays/qa/web.yaml").symlink_to(outside)
     with pytest.raises(kconfig.LoadError, match="outside the project"):
-        apply_changes(kconfig.Project.load(root), [Change("qa", "web", "image.tag", "v1", "v2")])
+        apply_changes(load_sources(root), [Change("qa", "web", "image.tag", "v1", "v2")])
     assert outside.read_text() == "image:\n  tag: v1\n"
 
 

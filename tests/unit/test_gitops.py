@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-import kconfig
 from kconfig.errors import LoadError, OutputError, SourcePos, ValidationError
+from kconfig.load.sources import Sources, load_sources
 from kconfig.output.branches import commit_branches, source_commit
 from kconfig.output.gitops import ArgoCD, GitOps, gitops_documents, gitops_settings, validate_argocd
 from kconfig.run.build import output_dir
@@ -28,8 +28,8 @@ AUTOMATED = {"automated": {"prune": True, "selfHeal": True}}
 
 def load(
     make_project: Callable[..., Path], kconfig_yaml: str, files: dict[str, str] | None = None
-) -> kconfig.Project:
-    return kconfig.Project.load(make_project({"kconfig.yaml": kconfig_yaml, **(files or {})}))
+) -> Sources:
+    return load_sources(make_project({"kconfig.yaml": kconfig_yaml, **(files or {})}))
 
 
 # -- settings ------------------------------------------------------------------------------
@@ -243,7 +243,7 @@ def repo(make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_source_commit_names_head_and_dirty_inputs(repo: Path) -> None:
-    project = kconfig.Project.load(repo)
+    project = load_sources(repo)
     head = git(repo, "rev-parse", "HEAD")
     assert source_commit(project) == head
     (repo / "notes.txt").write_text("not an input\n")
@@ -253,7 +253,7 @@ def test_source_commit_names_head_and_dirty_inputs(repo: Path) -> None:
 
 
 def test_commit_branches_plumbing(repo: Path) -> None:
-    project = kconfig.Project.load(repo)
+    project = load_sources(repo)
     settings = gitops_settings(project.config)
     out = output_dir(project, None)
     files = {"qa": {"qa/a.yaml": b"a\n", "qa/sub/b.yaml": b"b\n"}, "prod": {"prod/a.yaml": b"a\n"}}
@@ -276,7 +276,7 @@ def test_commit_branches_plumbing(repo: Path) -> None:
 
 def test_commit_refuses_a_checked_out_branch(repo: Path) -> None:
     git(repo, "checkout", "-q", "-b", "env/qa")
-    project = kconfig.Project.load(repo)
+    project = load_sources(repo)
     with pytest.raises(OutputError, match="branch env/qa is checked out"):
         commit_branches(
             project,
@@ -287,7 +287,7 @@ def test_commit_refuses_a_checked_out_branch(repo: Path) -> None:
 
 
 def test_commit_refuses_an_invalid_branch_name(repo: Path) -> None:
-    project = kconfig.Project.load(repo)
+    project = load_sources(repo)
     settings = GitOps("branches", "env..", pos=SourcePos("kconfig.yaml", 3, 18))
     with pytest.raises(OutputError) as info:
         commit_branches(project, settings, {"qa": {"qa/a": b""}}, output_dir(project, None))

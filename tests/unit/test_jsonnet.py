@@ -327,14 +327,15 @@ class _CountingVM:
 
 
 def _contexts(root: Path) -> list[Mapping[str, Any]]:
+    from kconfig.load.sources import load_sources
     from kconfig.render.pipeline import RenderOptions, _Run, app_job
     from kconfig.values.layers import Layering
 
-    project = Project.load(root)
-    env = project.env("qa")
-    run = _Run(project, env, RenderOptions(backend="jsonnet"))
-    layering = Layering(project, env, ())
-    return [app_job(run, layering.values(app)).context for app in project.apps_of(env)]
+    sources = load_sources(root)
+    env = sources.env("qa")
+    run = _Run(sources, env, RenderOptions(backend="jsonnet"))
+    layering = Layering(sources, env, ())
+    return [app_job(run, layering.values(app)).context for app in sources.apps_of(env)]
 
 
 def test_prefetch_renders_a_whole_run_in_one_vm(make_project: MakeProject) -> None:

@@ -16,8 +16,10 @@ from kconfig import dump_yaml
 from kconfig.check.schemas import SchemaStore
 from kconfig.check.validate import Validator
 from kconfig.errors import Diagnostic, KconfigError, SourcePos
+from kconfig.load.sources import load_sources
 from kconfig.render.context import EMPTY_WHEN_DELETED, REQUIRED, required_values, template_values
 from kconfig.render.pipeline import RenderOptions
+from kconfig.run.recipe import run_environment
 from kconfig.values.layers import BUILTIN_DEFAULTS
 from tests.conftest import write_tree
 
@@ -134,8 +136,9 @@ def store() -> SchemaStore:
 
 def _render(root: Path, backend: str, store: SchemaStore) -> tuple[str, list[Diagnostic]]:
     """Rendered and validated as `kconfig render` does: (YAML, errors)."""
-    project = kconfig.Project.load(root)
-    result = Validator(project, store=store).environment("qa", RenderOptions(backend=backend))
+    sources = load_sources(root)
+    validator = Validator(sources, store=store)
+    result = run_environment(sources, "qa", RenderOptions(backend=backend), validator=validator)
     errors = [d for d in result.diagnostics if d.severity == "error"]
     return dump_yaml(result.manifests or []), errors
 

@@ -31,7 +31,7 @@ def problems(tmp_path: Path) -> Callable[..., list[tuple[str, str]]]:
     ) -> list[tuple[str, str]]:
         root = write_tree(tmp_path / "proj", {**FILES, **files})
         with pytest.raises(KconfigError) as caught:
-            kconfig.Project.load(root).render(env, overrides=sets)
+            kconfig.Project.load(root).render(env, overrides=sets, validate=False)
         return [(d.code, d.format()) for d in caught.value.diagnostics]
 
     return run
@@ -387,7 +387,7 @@ def test_every_broken_app_is_reported(tmp_path: Path) -> None:
         },
     )
     with pytest.raises(KconfigError) as caught:
-        kconfig.Project.load(root).render("qa")
+        kconfig.Project.load(root).render("qa", validate=False)
     assert [(d.pos.path if d.pos else None, d.code) for d in caught.value.diagnostics] == [
         ("overlays/qa/api.yaml", "KC201"),
         (OVERLAY, "KC208"),

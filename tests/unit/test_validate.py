@@ -8,15 +8,12 @@ from pathlib import Path
 import pytest
 
 import kconfig
-from kconfig.check.validate import (
-    Validator,
-    affected_environments,
-    did_you_mean,
-    dotted,
-    merge_environments,
-    render_validated,
-)
+from kconfig.check.validate import Validator, merge_environments
+from kconfig.core.names import did_you_mean
+from kconfig.core.paths import dotted
 from kconfig.errors import Diagnostic, SourcePos, UsageError, ValidationError
+from kconfig.load.sources import load_sources
+from kconfig.run.recipe import run_environment
 from tests.conftest import MINIMAL, copy_estate, write_tree
 
 REPO = Path(__file__).resolve().parents[2]
@@ -79,11 +76,14 @@ def test_input_errors_skip_rendering_that_environment(tmp_path: Path) -> None:
 
 def test_a_file_is_checked_once_per_run(tmp_path: Path) -> None:
     project = _project(tmp_path, {"overlays/prod/env.yaml": "extends: qa\n", OV: "replica: 3\n"})
-    validator = Validator(project)
-    report = validator.run()
+    report = project.validate()
     assert _lines(report.diagnostics) == [
         f"{OV}:1:1: error: unknown key `replica` (did you mean `replicas`?)"
     ]
+    sources = load_sources(project.root)
+    validator = Validator(sources)
+    for env in ("qa", "prod"):
+        run_environment(sources, env, validator=validator)
     assert validator.check_file(OV, "overlay") is validator.check_file(OV, "overlay")
 
 
@@ -124,11 +124,10 @@ def test_merge_environments_keeps_distinct_problems() -> None:
 
 
 def test_set_overrides_are_checked(tmp_path: Path) -> None:
-    from kconfig.render.pipeline import RenderOptions
 
     project = _project(tmp_path, {})
     with pytest.raises(ValidationError) as caught:
-        render_validated(project, "qa", RenderOptions(overrides=("replicas=many",)))
+        project.render("qa", overrides=("replicas=many",))
     assert _lines(caught.value.diagnostics) == [
         '--set: error: `replicas` must be an integer, not string "many"'
     ]
@@ -136,11 +135,11 @@ def test_set_overrides_are_checked(tmp_path: Path) -> None:
 
 def test_render_validated_returns_warnings(tmp_path: Path) -> None:
     project = _project(tmp_path, {"bases/web/app.yaml": "image: {repository: r/web, tag: '1'}\n"})
-    manifests, warnings = render_validated(project, "qa")
-    assert [m.title for m in manifests][-1] == "Deployment/web"
-    assert [d.code for d in warnings] == ["KC106"]
+    rendered = project.rendered("qa")
+    assert [m.title for m in rendered.manifests][-1] == "Deployment/web"
+    assert [d.code for d in rendered.warnings] == ["KC106"]
     with pytest.raises(ValidationError):
-        render_validated(project, "qa", strict=True)
+        project.render("qa", strict=True)
 
 
 # -- which environments files affect -----------------------------------------------------
@@ -168,24 +167,23 @@ def estate(tmp_path: Path) -> kconfig.Project:
 def test_affected_environments(
     estate: kconfig.Project, targets: list[str], envs: list[str]
 ) -> None:
-    assert affected_environments(estate, targets, estate.root) == envs
+    assert estate.select_environments(targets, estate.root) == envs
 
 
 def test_absolute_and_outside_paths(estate: kconfig.Project, tmp_path: Path) -> None:
     target = str(estate.root / "overlays" / "stage" / "env.yaml")
-    assert affected_environments(estate, [target], tmp_path) == ["stage"]
+    assert estate.select_environments([target], tmp_path) == ["stage"]
     outside = tmp_path / "elsewhere.yaml"
     outside.write_text("a: 1\n")
-    assert affected_environments(estate, [str(outside)], estate.root) == []
+    assert estate.select_environments([str(outside)], estate.root) == []
 
 
 def test_an_unknown_target_is_a_usage_error(estate: kconfig.Project) -> None:
     with pytest.raises(UsageError, match="'staging' is neither an environment"):
-        affected_environments(estate, ["staging"], estate.root)
+        estate.select_environments(["staging"], estate.root)
 
 
 def test_render_of_some_apps_checks_only_their_inputs(tmp_path: Path) -> None:
-    from kconfig.render.pipeline import RenderOptions
 
     project = _project(
         tmp_path,
@@ -193,10 +191,10 @@ def test_render_of_some_apps_checks_only_their_inputs(tmp_path: Path) -> None:
             "bases/api/app.yaml": "image: {repository: r/api, tag: '1'}\nreplica: 2\n",
         },
     )
-    manifests, _ = render_validated(project, "qa", RenderOptions(apps=["web"]))
+    manifests = project.render("qa", apps=["web"])
     assert {m.app for m in manifests} == {"web"}
     with pytest.raises(ValidationError) as caught:
-        render_validated(project, "qa")
+        project.render("qa")
     assert _lines(caught.value.diagnostics) == [
         "bases/api/app.yaml:2:1: error: unknown key `replica` (did you mean `replicas`?)"
     ]

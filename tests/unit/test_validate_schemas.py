@@ -22,6 +22,7 @@ from kconfig.check.schemas import (
     kind_file,
     load_crd_file,
 )
+from kconfig.load.inputs import OwnSchemas
 from tests.conftest import MINIMAL, deployment_doc, shared_dir, write_tree
 
 OV = "overlays/qa/web.yaml"
@@ -62,7 +63,8 @@ def test_validators_are_compiled_once_and_reused() -> None:
     first = store.kind("apps/v1", "Deployment")
     assert first is not None and first is store.kind("apps/v1", "Deployment")
     assert first.problems(deployment_doc()) == []
-    assert store.input_validator("app.schema.json") is store.input_validator("app.schema.json")
+    own = OwnSchemas()
+    assert own.validator("app.schema.json") is own.validator("app.schema.json")
 
 
 def test_a_group_that_only_shares_the_file_name_has_no_schema() -> None:
