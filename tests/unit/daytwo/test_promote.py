@@ -12,7 +12,7 @@ from kconfig.daytwo.edit import changed_lines
 from kconfig.daytwo.promote import describe
 from tests.conftest import copy_estate, write_tree
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "edit" / "promote"
+GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "edit" / "promote"
 
 
 def _golden(name: str) -> str:

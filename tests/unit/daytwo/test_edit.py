@@ -26,7 +26,7 @@ from kconfig.load.reader import parse_yaml
 from kconfig.load.sources import load_sources
 from tests.conftest import write_tree
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "edit"
+GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "edit"
 
 # case -> (assignments, the exact lines that change: "-old" then "+new")
 CASES: dict[str, tuple[dict[str, Any], list[str]]] = {

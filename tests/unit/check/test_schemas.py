@@ -31,7 +31,7 @@ from kconfig.core.schemadata import (
     schema_resources,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 # /work/shared beside /work/main; CI puts a copy of shared/ beside its clone of the repo.
 SHARED = REPO.parent / "shared"
 ARGO_REFERENCE = SHARED / "reference" / "argo-rollouts"

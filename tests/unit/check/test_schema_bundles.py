@@ -28,7 +28,7 @@ from kconfig.check.schemas import (
 )
 from tests.conftest import MINIMAL, deployment_doc, write_tree
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 KINDS = (
     ("v1", "Namespace"),
     ("apps/v1", "Deployment"),

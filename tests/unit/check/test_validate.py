@@ -16,7 +16,7 @@ from kconfig.load.sources import load_sources
 from kconfig.run.recipe import run_environment
 from tests.conftest import MINIMAL, copy_estate, write_tree
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 OV = "overlays/qa/web.yaml"
 
 
