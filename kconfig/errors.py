@@ -24,6 +24,18 @@ from typing import Literal
 
 Severity = Literal["error", "warning"]
 
+_BUILTINS = (bool, int, float, str, bytes, dict, list, tuple, set)
+
+
+def type_name(value: object) -> str:
+    """The name messages give the type of a value the user wrote: the built-in type it is
+    (``dict``, ``list``), never the class of a reader or a library (``MarkedMap``,
+    ``CommentedSeq``), which means nothing to a user."""
+    for base in _BUILTINS:
+        if isinstance(value, base):
+            return base.__name__
+    return type(value).__name__
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class SourcePos:

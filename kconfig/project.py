@@ -34,18 +34,34 @@ class Project:
         self._sources = sources
 
     @classmethod
-    def load(cls, path: str | Path = ".", *, kubernetes_version: str | None = None) -> Project:
+    def load(
+        cls,
+        path: str | Path = ".",
+        *,
+        kubernetes_version: str | None = None,
+        user_cache: bool | None = None,
+    ) -> Project:
         """Load the project whose kconfig.yaml is at ``path`` (a folder or the file itself).
 
         ``kubernetes_version`` replaces kconfig.yaml's ``kubernetesVersion`` (the version
         whose schemas validate the output, and that templates see), as the Argo CD plugin
-        does with the cluster's version."""
-        return cls(load_sources(path, kubernetes_version=kubernetes_version))
+        does with the cluster's version. ``user_cache=False`` keeps kconfig from reading
+        or writing anything under ``$XDG_CACHE_HOME/kconfig`` (template bytecode, schema
+        bundles, the build cache's key; the build cache is then off); the default follows
+        ``$KCONFIG_NO_USER_CACHE``."""
+        return cls(load_sources(path, kubernetes_version=kubernetes_version, user_cache=user_cache))
 
     @classmethod
-    def find(cls, start: str | Path = ".", *, kubernetes_version: str | None = None) -> Project:
+    def find(
+        cls,
+        start: str | Path = ".",
+        *,
+        kubernetes_version: str | None = None,
+        user_cache: bool | None = None,
+    ) -> Project:
         """Load the project of the nearest kconfig.yaml at or above ``start``."""
-        return cls.load(find_root(Path(start)), kubernetes_version=kubernetes_version)
+        root = find_root(Path(start))
+        return cls.load(root, kubernetes_version=kubernetes_version, user_cache=user_cache)
 
     # -- what the project holds ----------------------------------------------------------
     @property

@@ -359,6 +359,7 @@ class SchemaStore:
         crds: Sequence[tuple[str, Callable[[], list[CrdVersion]]]] = (),
         root: Path | None = None,
         own: OwnSchemas | None = None,
+        user_cache: bool = True,
     ) -> None:
         self.version = kubernetes_version
         self._root = root
@@ -369,6 +370,7 @@ class SchemaStore:
         self._k8s_registry: Any = None
         self._bundles: Path | None = None
         self._own_schemas = own or OwnSchemas()
+        self._user_cache = user_cache  # bundles may be kept under $XDG_CACHE_HOME/kconfig
         self._defs_validators: dict[str, _Part] = {}
 
     # -- where the data is -----------------------------------------------------------
@@ -406,14 +408,15 @@ class SchemaStore:
 
         from kconfig.load.usercache import read_cached, write_cached
 
-        cached = self._bundle_dir() / f"{name}.json"
+        cached = self._bundle_dir() / f"{name}.json" if self._user_cache else None
         try:
-            bundle = json.loads(read_cached(cached) or b"null")
+            bundle = json.loads((read_cached(cached) if cached else None) or b"null")
         except ValueError:  # a torn or foreign file: rebuild it
             bundle = None
         if not isinstance(bundle, dict):
             bundle = bundle_schema(root(), self._definitions())
-            write_cached(cached, json.dumps(bundle, sort_keys=True).encode())
+            if cached is not None:
+                write_cached(cached, json.dumps(bundle, sort_keys=True).encode())
         return _Part(
             (), jsonschema_rs.validator_for(bundle), lambda: self._compile(root(), self._k8s())
         )

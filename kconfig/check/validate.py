@@ -268,7 +268,12 @@ class Validator:
         if self._store is None:
             config = self.sources.config
             crds = [(rel, self._crd_loader(i, rel)) for i, rel in enumerate(config.crds)]
-            self._store = SchemaStore(config.kubernetes_version, crds, own=self.sources.schemas)
+            self._store = SchemaStore(
+                config.kubernetes_version,
+                crds,
+                own=self.sources.schemas,
+                user_cache=self.sources.user_cache,
+            )
         return self._store
 
     def _crd_loader(self, index: int, rel: str) -> Any:
@@ -291,10 +296,10 @@ class Validator:
     def input_files(
         self, env: Environment, apps: Sequence[str] | None = None
     ) -> list[tuple[str, str]]:
-        """(file, role) of every input ``env`` reads (for ``apps`` only, when given); roles
-        name the schema to use."""
-        files = [("kconfig.yaml", "project")]
-        files += [(doc.source, "env") for _, doc in self.sources.env_docs(env.name)]
+        """(file, role) of every input ``env`` reads (for ``apps`` only, when given), but
+        kconfig.yaml, checked when it was loaded (env.yaml's settings were too: here its
+        ``defaults``, app values, are); roles name the schema."""
+        files = [(doc.source, "env") for _, doc in self.sources.env_docs(env.name)]
         for app in self.sources.apps_of(env):
             if apps and app not in apps:
                 continue

@@ -1,1 +1,2 @@
-"""The ``kconfig`` command: argument parsing, one library call per command, reporters."""
+"""The ``kconfig`` command: argument parsing, one public-API call per command (``kconfig``
+and ``kconfig.errors`` only), reporters; exit codes in :mod:`kconfig.cli.main`."""

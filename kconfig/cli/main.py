@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kconfig._version import __version__
+from kconfig import __version__
 from kconfig.errors import KconfigError, UsageError
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """``kconfig validate [ENV]... [FILE]... [--format text|json] [--strict]``.
 
 Arguments are environment names or files (as pre-commit passes them): a file selects the
-environments it affects (see :func:`kconfig.check.validate.affected_environments`); nothing
+environments it affects (see :meth:`kconfig.Project.select_environments`); nothing
 selects every environment. Every problem of the run is reported, then one summary line on
 stderr. Exit 0 clean (warnings allowed unless ``--strict``), 1 problems, 2 usage.
 """

@@ -3,7 +3,8 @@
 This module owns the *form* of what kconfig writes (CONTRACT.md, "Output order and form"):
 ``canonical`` puts keys in the contract's order, ``dump_yaml``/``dump_one`` write block-style,
 kubectl-style YAML with every ambiguous string quoted, ``dump_json`` writes one ``v1 List``.
-It never reorders documents (that is ``_manifests``) and never touches files (``_writer``).
+It never reorders documents (that is :mod:`kconfig.core.manifests`) and never touches
+files (:mod:`kconfig.output.writer`).
 
 Why a hand-written emitter and not PyYAML's ``CSafeDumper``: both were configured to give the
 contract's bytes (CSafeDumper: ``ignore_aliases``, a str representer choosing the quoting
@@ -196,7 +197,7 @@ _MAX_IMPLICIT_KEY = 1000
 
 
 def is_plain(text: str) -> bool:
-    """True if ``text`` can be written unquoted (``_edit`` and ``_explain`` ask this too)."""
+    """True if ``text`` can be written unquoted (the edit engine and explain ask this too)."""
     if not text or _NOT_PLAIN.search(text):
         return False
     for regexp in _RESOLVERS.get(text[0], ()):

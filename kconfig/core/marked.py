@@ -32,6 +32,19 @@ class MarkedMap(dict[str, Any]):
         self._keys[key] = key_at
         self._values[key] = value_at
 
+    def replaced(self, key: str, value: Any) -> MarkedMap:
+        """A copy with ``key`` holding ``value`` instead (written where it was), or without
+        ``key`` when ``value`` is :data:`DROP`; every position kept."""
+        out = MarkedMap(self.source)
+        for name in self:
+            if name != key or value is not DROP:
+                out[name] = value if name == key else self[name]
+                out.mark(name, self._keys[name], self._values[name])
+        return out
+
+
+DROP: Any = object()  # for MarkedMap.replaced: leave the key out
+
 
 class MarkedList(list[Any]):
     """A sequence read from a file; ``pos(i)`` is where item ``i`` was written."""

@@ -9,20 +9,24 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from kconfig.errors import LoadError, SourcePos
+from kconfig.errors import LoadError, SourcePos, type_name
 
 NAME_RE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+# The same rule as kconfig's JSON schemas spell it (their ``pattern``).
+NAME_PATTERN = f"^{NAME_RE.pattern}$"
 MAX_NAME = 53
+DNS_LABEL = 63  # a namespace, a Service: an RFC 1123 label
 
 
-def name_problem(name: object) -> str | None:
-    """Why ``name`` is not a valid app/environment/component name, or ``None``."""
+def name_problem(name: object, max_len: int = MAX_NAME) -> str | None:
+    """Why ``name`` is not a valid app/environment/component name (or, with ``max_len`` 63,
+    a valid namespace, a DNS label), or ``None``."""
     if not isinstance(name, str):
-        return f"a name must be a string, not {type(name).__name__}"
+        return f"a name must be a string, not {type_name(name)}"
     if not name:
         return "a name must not be empty"
-    if len(name) > MAX_NAME:
-        return f"name {name!r} is longer than {MAX_NAME} characters"
+    if len(name) > max_len:
+        return f"name {name!r} is longer than {max_len} characters"
     if not NAME_RE.fullmatch(name):
         return (
             f"invalid name {name!r}: use lower-case letters, digits and '-', "
@@ -31,9 +35,9 @@ def name_problem(name: object) -> str | None:
     return None
 
 
-def check_name(name: object, what: str, pos: SourcePos) -> str:
+def check_name(name: object, what: str, pos: SourcePos, *, max_len: int = MAX_NAME) -> str:
     """Return ``name`` when valid; raise a LoadError at ``pos`` otherwise."""
-    problem = name_problem(name)
+    problem = name_problem(name, max_len)
     if problem is not None:
         raise LoadError(f"{what}: {problem}", pos)
     assert isinstance(name, str)

@@ -51,6 +51,7 @@ from kconfig.errors import (
     SourcePos,
     UsageError,
     ValidationError,
+    type_name,
 )
 from kconfig.load.files import Files
 from kconfig.load.paths import base_file, overlay_file
@@ -246,7 +247,7 @@ def _step(node: Any, part: str | tuple[str], nxt: str | tuple[str], depth: int) 
     if isinstance(child, dict | list):
         return child
     if child is not None:
-        shown = f"{type(child).__name__} {child!r}"
+        shown = f"{type_name(child)} {child!r}"
         raise _Conflict(f"{part!r} holds the {shown}, not a mapping or a list", depth + 1)
     node[part] = _new_container(node, "list" if isinstance(nxt, tuple) else "map")
     return node[part]

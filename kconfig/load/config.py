@@ -1,22 +1,33 @@
-"""kconfig.yaml, read into a typed record: :class:`ProjectConfig` (and its ``limits:``).
+"""kconfig.yaml: checked against ``kconfig.schema.json``, then read into typed records.
 
-Only what loading itself depends on is checked here (names, types the loader reads); the
-whole file is checked against ``kconfig.schema.json`` with every other input.
+The rules of kconfig.yaml are written once, in its JSON schema; :func:`load_config` checks
+the file against it (every problem located at its line, worded as for any input file) and
+only then reads it into :class:`ProjectConfig`, :class:`Limits` and :class:`GitOps`, which
+trust what the schema let through. A key the schema refuses is reported, and read as if it
+were not there: kconfig.yaml is an input of every environment, so those problems fail every
+environment (:meth:`kconfig.load.sources.Sources.env`), while ``kconfig validate`` still
+reports them with everything else. A broken ``project`` or ``environments`` fails the
+load itself: nothing can be named without them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple
 
-from kconfig.core.marked import MarkedMap
-from kconfig.core.names import check_name
-from kconfig.errors import LoadError, SourcePos
+from kconfig.core.marked import MarkedMap, locate
+from kconfig.errors import Diagnostic, LoadError, SourcePos
+from kconfig.load.inputs import UNKNOWN_KEY, OwnSchemas
+from kconfig.load.paths import PROJECT_FILE
 from kconfig.load.reader import ReadLimits
 
 DEFAULT_K8S = "1.30"
-BACKENDS = ("jinja", "jsonnet")
+DEFAULT_BRANCH_PREFIX = "env/"
+# Keys without which nothing can be named: a problem there fails the load.
+_ESSENTIAL = ("project", "environments")
+
+Layout = Literal["directories", "branches"]
 
 
 class Limits(NamedTuple):
@@ -29,8 +40,42 @@ class Limits(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class ArgoCD:
+    """kconfig.yaml ``gitops.argocd``."""
+
+    repo_url: str
+    target_revision: str = "HEAD"
+    project: str = "default"
+    path: str | None = None  # the output folder's path in the repository
+    application_set: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Flux:
+    """kconfig.yaml ``gitops.flux``."""
+
+    source_name: str
+    source_kind: str = "GitRepository"
+    source_namespace: str | None = None
+    path: str | None = None
+    interval: str = "10m"
+    prune: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class GitOps:
+    """kconfig.yaml ``gitops``: the output layout and the Argo CD / Flux objects to write."""
+
+    layout: Layout = "directories"
+    branch_prefix: str = DEFAULT_BRANCH_PREFIX
+    argocd: ArgoCD | None = None
+    flux: Flux | None = None
+    pos: SourcePos = field(default_factory=lambda: SourcePos(PROJECT_FILE))
+
+
+@dataclass(frozen=True, slots=True)
 class ProjectConfig:
-    """kconfig.yaml, read and checked."""
+    """kconfig.yaml, checked against its schema and read."""
 
     name: str
     kubernetes_version: str
@@ -39,89 +84,87 @@ class ProjectConfig:
     environments: tuple[str, ...]
     promote: tuple[str, ...]
     crds: tuple[str, ...]
-    gitops: Mapping[str, Any]
+    gitops: GitOps
     limits: Limits
     allow_env: tuple[str, ...]
     doc: MarkedMap
+    problems: tuple[Diagnostic, ...] = ()  # what the schema refused (see the module doc)
 
     def pos(self, key: str) -> SourcePos:
         """Where ``key`` was written (the file's start when it was not)."""
         return self.doc.pos(key) if key in self.doc else SourcePos(self.doc.source)
 
 
-def _str_tuple(doc: MarkedMap, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
-    value = doc.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise LoadError(f"'{key}' must be a list of strings", doc.pos(key))
-    return tuple(value)
+def load_config(doc: MarkedMap, schemas: OwnSchemas) -> ProjectConfig:
+    """kconfig.yaml ``doc`` checked (:class:`LoadError` when it cannot name the project or
+    its environments) and read; other problems are kept in ``problems``."""
+    found = schemas.problems(doc, "kconfig.schema.json", doc.source)
+    problems = [diag for _, diag in found]
+    # An unknown key is reported and ignored; anything else wrong is read as absent.
+    refused = {path[0] if path else "" for path, diag in found if diag.code != UNKNOWN_KEY}
+    if "" in refused or refused & set(_ESSENTIAL):
+        raise LoadError(problems)
+    return _read(doc, {k: v for k, v in doc.items() if k not in refused}, problems)
 
 
-def _limit(raw: Mapping[str, Any], key: str, default: float, integer: bool) -> Any:
-    """One ``limits:`` value: a positive number (an integer where counted), else an error."""
-    value = raw.get(key, default)
-    kind = int if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kind) or not value > 0:
-        what = "a positive integer" if integer else "a positive number of seconds"
-        pos = raw.pos(key) if isinstance(raw, MarkedMap) else None
-        raise LoadError(f"'limits.{key}' must be {what}, not {value!r}", pos)
-    return value
+def _read(
+    doc: MarkedMap, valid: Mapping[str, Any], problems: Sequence[Diagnostic]
+) -> ProjectConfig:
+    sandbox = valid.get("sandbox") or {}
+    return ProjectConfig(
+        name=valid["project"],
+        kubernetes_version=valid.get("kubernetesVersion", DEFAULT_K8S),
+        backend=valid.get("backend", "jinja"),
+        output=valid.get("output", "deploy"),
+        environments=tuple(valid.get("environments") or ()),
+        promote=tuple(valid.get("promote", ("image.tag",))),
+        crds=tuple(valid.get("crds") or ()),
+        gitops=_gitops(doc, valid.get("gitops") or {}),
+        limits=_limits(valid.get("limits") or {}),
+        allow_env=tuple(sandbox.get("allowEnv") or ()),
+        doc=doc,
+        problems=tuple(problems),
+    )
 
 
-def _parse_limits(doc: MarkedMap) -> Limits:
-    raw = doc.get("limits") or {}
-    if not isinstance(raw, Mapping):
-        raise LoadError("'limits' must be a mapping", doc.pos("limits"))
+def _limits(raw: Mapping[str, Any]) -> Limits:
     base = Limits()
-    depth = _limit(raw, "maxDepth", base.max_depth, True)
+    depth = raw.get("maxDepth", base.max_depth)
     return Limits(
-        render_timeout=float(_limit(raw, "renderTimeout", base.render_timeout, False)),
+        render_timeout=float(raw.get("renderTimeout", base.render_timeout)),
         max_depth=depth,
-        jsonnet_max_stack=_limit(raw, "jsonnetMaxStack", base.jsonnet_max_stack, True),
+        jsonnet_max_stack=raw.get("jsonnetMaxStack", base.jsonnet_max_stack),
         read=ReadLimits(
-            max_nodes=_limit(raw, "maxAliasExpansion", base.read.max_nodes, True),
-            max_depth=depth,
+            max_nodes=raw.get("maxAliasExpansion", base.read.max_nodes), max_depth=depth
         ),
     )
 
 
-def _scalar_str(doc: MarkedMap, key: str, default: str) -> str:
-    value = doc.get(key, default)
-    if not isinstance(value, str):
-        raise LoadError(
-            f"'{key}' must be a string, found {type(value).__name__} {value!r}; quote it",
-            doc.pos(key),
-        )
-    return value
-
-
-def parse_config(doc: MarkedMap) -> ProjectConfig:
-    """Check kconfig.yaml's keys the loader depends on; the full schema check is later."""
-    if "project" not in doc:
-        raise LoadError("'project' is required (the project's name)", SourcePos(doc.source, 1, 1))
-    name = check_name(doc["project"], "project", doc.pos("project"))
-    version = _scalar_str(doc, "kubernetesVersion", DEFAULT_K8S)
-    backend = _scalar_str(doc, "backend", "jinja")
-    if backend not in BACKENDS:
-        raise LoadError(f"unknown backend {backend!r}: use jinja or jsonnet", doc.pos("backend"))
-    envs = _str_tuple(doc, "environments")
-    for i, env in enumerate(envs):
-        check_name(env, "environment", doc["environments"].pos(i))
-    if len(set(envs)) != len(envs):
-        raise LoadError("'environments' lists a name twice", doc.pos("environments"))
-    sandbox = doc.get("sandbox") or {}
-    gitops = doc.get("gitops") or {}
-    return ProjectConfig(
-        name=name,
-        kubernetes_version=version,
-        backend=backend,
-        output=_scalar_str(doc, "output", "deploy"),
-        environments=envs,
-        promote=_str_tuple(doc, "promote", ("image.tag",)),
-        crds=_str_tuple(doc, "crds"),
-        gitops=gitops if isinstance(gitops, Mapping) else {},
-        limits=_parse_limits(doc),
-        allow_env=_str_tuple(sandbox, "allowEnv") if isinstance(sandbox, MarkedMap) else (),
-        doc=doc,
+def _gitops(doc: MarkedMap, raw: Mapping[str, Any]) -> GitOps:
+    argo = raw.get("argocd")
+    flux = raw.get("flux")
+    source = (flux or {}).get("sourceRef") or {}
+    return GitOps(
+        layout=raw.get("layout", "directories"),
+        branch_prefix=raw.get("branchPrefix", DEFAULT_BRANCH_PREFIX),
+        argocd=None
+        if argo is None
+        else ArgoCD(
+            repo_url=argo["repoURL"],
+            target_revision=argo.get("targetRevision", "HEAD"),
+            project=argo.get("project", "default"),
+            path=argo.get("path"),
+            application_set=argo.get("applicationSet", True),
+        ),
+        flux=None
+        if flux is None
+        else Flux(
+            source_name=source["name"],
+            source_kind=source.get("kind", "GitRepository"),
+            source_namespace=source.get("namespace"),
+            path=flux.get("path"),
+            interval=flux.get("interval", "10m"),
+            prune=flux.get("prune", True),
+        ),
+        pos=locate(doc, ("gitops", "layout")) or SourcePos(doc.source, 1, 1),
     )

@@ -8,16 +8,16 @@ environment's ``defaults`` of the chain in order, with its overlays).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from kconfig.core.marked import MarkedList, MarkedMap
 from kconfig.core.merge import merge_layers
-from kconfig.core.names import check_name, name_problem
+from kconfig.core.names import DNS_LABEL, check_name, name_problem
 from kconfig.errors import Collector, LoadError, MergeError, SourcePos, UsageError
 from kconfig.load.files import Files
-from kconfig.load.inputs import not_a_string
+from kconfig.load.inputs import OwnSchemas
 from kconfig.load.paths import base_file, env_file
 
 # Keys of env.yaml that a child environment does not inherit from the one it extends.
@@ -66,57 +66,72 @@ def env_doc(
 
 
 def env_chain(
-    files: Files, name: str, pos: SourcePos | None, known: Callable[[], Sequence[str]]
+    files: Files,
+    schemas: OwnSchemas,
+    name: str,
+    pos: SourcePos | None,
+    known: Callable[[], Sequence[str]],
 ) -> Chain:
-    """``name`` and the environments it extends, root first."""
+    """``name`` and the environments it extends, root first; each env.yaml checked against
+    its schema, and every problem of the chain raised together."""
     chain: Chain = []
     seen: list[str] = []
-    current, where = name, pos
-    while True:
+    problems = Collector()
+    current: str | None = name
+    where = pos
+    while current is not None:
         if current in seen:
             cycle = " -> ".join([*seen, current])
             raise MergeError(f"extends cycle: {cycle}", where)
         seen.append(current)
         doc = env_doc(files, current, where, known)
         chain.append((current, doc))
-        parent = doc.get("extends")
-        if parent is None:
-            break
-        where = doc.pos("extends")
-        if not isinstance(parent, str):
-            raise LoadError("'extends' must be an environment name", where)
-        current = parent
+        found = schemas.problems(_settings(doc), "env.schema.json", doc.source)
+        problems.extend((diag for _, diag in found), LoadError)
+        if any(path[:1] == ("extends",) for path, _ in found):
+            break  # a parent that is not a name cannot be followed
+        current, where = doc.get("extends"), doc.pos("extends")
+    problems.raise_if_errors(LoadError)
     chain.reverse()
     return chain
 
 
+def _settings(doc: MarkedMap) -> MarkedMap:
+    """env.yaml as the environment's own settings. ``defaults`` are app values, checked
+    with the other app values (:mod:`kconfig.check.validate`), so that only their shape, a
+    mapping, is checked at loading."""
+    defaults = doc.get("defaults")
+    if not isinstance(defaults, Mapping) or not defaults:
+        return doc
+    return doc.replaced("defaults", MarkedMap(doc.source))
+
+
 def build_environment(name: str, project: str, chain: Chain) -> Environment:
-    """The typed environment of ``chain`` (``name`` last), for project ``project``."""
+    """The typed environment of ``chain`` (``name`` last, every env.yaml schema-checked),
+    for project ``project``."""
     own = chain[-1][1]
     inherited = [
         {k: v for k, v in doc.items() if k not in NOT_INHERITED or doc is own} for _, doc in chain
     ]
     merged = merge_layers(inherited).data
-    _check_string_maps(doc for _, doc in chain)
-    namespace = merged.get("namespace") or f"{project}-{name}"
-    check_name(namespace, "namespace", own.pos("namespace"))
+    namespace = merged.get("namespace")
+    if namespace is None:  # the default is no one's spelling: check what it makes
+        namespace = check_name(
+            f"{project}-{name}", "namespace", SourcePos(own.source), max_len=DNS_LABEL
+        )
     apps = merged.get("apps")
     checks = merged.get("checks") or {}
-    if not isinstance(checks, Mapping):
-        raise LoadError(
-            "'checks' must be a mapping, e.g. {disable: [KC101]}", _key_pos(chain, "checks")
-        )
     return Environment(
         name=name,
         namespace=namespace,
         domain=merged.get("domain"),
-        labels=_string_map(merged, own, "labels"),
-        annotations=_string_map(merged, own, "annotations"),
+        labels=dict(merged.get("labels") or {}),
+        annotations=dict(merged.get("annotations") or {}),
         isolation=bool(merged.get("isolation", True)),
-        allow_namespaces=_env_strings(merged, chain, "allowNamespaces"),
+        allow_namespaces=tuple(merged.get("allowNamespaces") or ()),
         apps=tuple(apps) if isinstance(apps, list) else None,
         chain=tuple(n for n, _ in chain),
-        disabled_checks=frozenset(_env_strings(checks, chain, "checks")),
+        disabled_checks=frozenset(checks.get("disable") or ()),
         allow_secrets=bool(merged.get("allowSecrets", False)),
         source=own.source,
         doc=own,
@@ -140,49 +155,8 @@ def check_apps(env: Environment, known: Sequence[str]) -> list[str]:
     return list(env.apps)
 
 
-def _key_pos(chain: Chain, key: str) -> SourcePos:
-    """Where the environment that set ``key`` last (this one, else what it extends) did."""
-    for _, doc in reversed(chain):
-        if key in doc:
-            return doc.pos(key)
-    return SourcePos(chain[-1][1].source, 1, 1)
-
-
-def _env_strings(merged: Mapping[str, Any], chain: Chain, key: str) -> tuple[str, ...]:
-    """A list of strings from env.yaml (``checks`` means ``checks.disable``): the wrong type
-    is a located error, never a crash or a string taken apart into characters."""
-    value = merged.get("disable" if key == "checks" else key)
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        shown = "'checks.disable'" if key == "checks" else f"'{key}'"
-        raise LoadError(f"{shown} must be a list of strings", _key_pos(chain, key))
-    return tuple(value)
-
-
 def _list_pos(doc: MarkedMap, key: str, index: int, source: str) -> SourcePos:
     seq = doc.get(key)
     if isinstance(seq, MarkedList):
         return seq.pos(index)
     return doc.pos(key) if key in doc else SourcePos(source, 1, 1)
-
-
-def _check_string_maps(docs: Iterable[MarkedMap]) -> None:
-    """Label and annotation values must be strings (CONTRACT "Reading input")."""
-    errors = Collector()
-    for doc in docs:
-        for key in ("labels", "annotations"):
-            mapping = doc.get(key)
-            if not isinstance(mapping, MarkedMap):
-                continue
-            for name, value in mapping.items():
-                if value is not None and not isinstance(value, str):
-                    errors.error(not_a_string(f"{key}.{name}", value), mapping.pos(name), "KC014")
-    errors.raise_if_errors(LoadError)
-
-
-def _string_map(merged: Mapping[str, Any], own: MarkedMap, key: str) -> dict[str, str]:
-    value = merged.get(key) or {}
-    if not isinstance(value, Mapping):
-        raise LoadError(f"'{key}' must be a mapping", own.pos(key))
-    return dict(value)

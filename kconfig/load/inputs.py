@@ -20,9 +20,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kconfig.core.marked import MarkedMap, locate
-from kconfig.core.names import did_you_mean
+from kconfig.core.names import MAX_NAME, NAME_PATTERN, did_you_mean, name_problem
 from kconfig.core.paths import PathKey, dotted, walk
-from kconfig.errors import Diagnostic, SourcePos
+from kconfig.errors import Diagnostic, SourcePos, type_name
 
 INPUT_SCHEMA = "KC090"  # an input file breaks its schema
 UNKNOWN_KEY = "KC091"  # an input file has a key its schema does not know
@@ -42,7 +42,7 @@ def not_a_string(dotted: str, value: Any) -> str:
     shown = ("true" if value else "false") if isinstance(value, bool) else repr(value)
     return (
         f"{dotted} must be a string, but YAML 1.1 read the value as the "
-        f"{type(value).__name__} {shown}; put it in quotes"
+        f"{type_name(value)} {shown}; put it in quotes"
     )
 
 
@@ -63,7 +63,7 @@ def json_type(value: Any) -> str:
     for cls, name in _JSON_TYPES:
         if isinstance(value, cls):
             return name
-    return type(value).__name__
+    return type_name(value)
 
 
 def describe(value: Any) -> str:
@@ -140,6 +140,10 @@ class OwnSchemas:
 
     def check(self, doc: Any, schema: str, source: str) -> list[Diagnostic]:
         """Problems of one document against one of kconfig's input schemas, located."""
+        return [diag for _, diag in self.problems(doc, schema, source)]
+
+    def problems(self, doc: Any, schema: str, source: str) -> list[tuple[PathKey, Diagnostic]]:
+        """As :meth:`check`, each problem with the path of the value it is about."""
         try:
             if self.validator(schema).is_valid(doc):
                 return []
@@ -147,18 +151,14 @@ class OwnSchemas:
         except ValueError:  # a YAML 1.1 date or similar: only jsonschema can judge it
             failed = False
         report = _InputErrors(doc, source)
-        out: list[Diagnostic] = []
+        out: list[tuple[PathKey, Diagnostic]] = []
         for err in self._rich_validator(schema).iter_errors(doc):
-            out.extend(report.diagnostics(err))
+            path: PathKey = tuple(err.absolute_path)
+            out.extend((path, diag) for diag in report.diagnostics(err))
         if not out and failed:  # the two engines disagree (regex dialects): trust the fast one
-            out = [
-                Diagnostic(
-                    f"{source} does not match {schema}",
-                    SourcePos(source, 1, 1),
-                    "error",
-                    INPUT_SCHEMA,
-                )
-            ]
+            whole = SourcePos(source, 1, 1)
+            message = f"{source} does not match {schema}"
+            out = [((), Diagnostic(message, whole, "error", INPUT_SCHEMA))]
         return out
 
 
@@ -182,8 +182,37 @@ def _quote_hint(value: Any, expected: Sequence[str]) -> str:
     if isinstance(value, bool | int | float):
         return "; YAML 1.1 read it as a " + json_type(value) + ": put it in quotes"
     if not isinstance(value, str | Mapping | list) and value is not None:
-        return f"; YAML 1.1 read it as a {type(value).__name__}: put it in quotes"
+        return f"; YAML 1.1 read it as a {type_name(value)}: put it in quotes"
     return ""
+
+
+# What a name is called in messages, by the key that holds it (else the key's path).
+_NAME_OF = {
+    "project": "project",
+    "environments": "environment",
+    "extends": "environment",
+    "apps": "app",
+    "components": "component",
+    "namespace": "namespace",
+}
+
+
+def _is_name_rule(err: Any) -> bool:
+    """An error of the name rule (the schema's name pattern, or its length)."""
+    schema = err.schema if isinstance(err.schema, Mapping) else {}
+    return (
+        err.validator in ("pattern", "maxLength")
+        and schema.get("pattern") == NAME_PATTERN
+        and isinstance(err.instance, str)
+    )
+
+
+def _name_message(path: PathKey, value: str, schema: Mapping[str, Any]) -> str:
+    """The name rule worded as :func:`kconfig.core.names.name_problem` words it everywhere."""
+    key = next((p for p in reversed(path) if isinstance(p, str)), "")
+    what = _NAME_OF.get(key, f"`{dotted(path)}`")
+    problem = name_problem(value, int(schema.get("maxLength", MAX_NAME)))
+    return f"{what}: {problem}"
 
 
 class _InputErrors:
@@ -200,6 +229,8 @@ class _InputErrors:
 
         err = best_match([err])
         path: PathKey = tuple(err.absolute_path)
+        if _is_name_rule(err):
+            return [self._diag(path, _name_message(path, err.instance, err.schema))]
         handler = {
             "additionalProperties": self._unknown,
             "type": self._type,

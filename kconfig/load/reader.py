@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from kconfig.core.marked import MarkedList, MarkedMap
-from kconfig.errors import LoadError, SourcePos
+from kconfig.errors import LoadError, SourcePos, type_name
 
 # libyaml's loader where PyYAML has it (every wheel does), the pure-Python one otherwise; every
 # YAML kconfig reads (inputs, rendered templates, CRD files, build output) goes through it.
@@ -195,16 +195,14 @@ def parse_yaml(text: str, source: str, limits: ReadLimits | None = None) -> Any:
     return _Builder(source, loader, limits).build(node)
 
 
-def load_mapping(
-    path: Path, source: str, limits: ReadLimits | None = None, *, required: bool = True
-) -> MarkedMap:
+def load_mapping(path: Path, source: str, limits: ReadLimits | None = None) -> MarkedMap:
     """Read a file that must hold one mapping (``{}`` when the file is empty)."""
     limits = limits or ReadLimits()
     data = parse_yaml(read_text(path, source, limits), source, limits)
     if data is None:
         return MarkedMap(source)
     if not isinstance(data, MarkedMap):
-        what = "a list" if isinstance(data, list) else f"a {type(data).__name__} scalar"
+        what = "a list" if isinstance(data, list) else f"a {type_name(data)} scalar"
         raise LoadError(
             f"expected a mapping at the top of the file, found {what}", SourcePos(source, 1, 1)
         )

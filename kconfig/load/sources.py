@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kconfig.core.names import name_problem
 from kconfig.errors import KconfigError, LoadError, SourcePos, UsageError
-from kconfig.load.config import ProjectConfig, parse_config
+from kconfig.load.config import ProjectConfig, load_config
 from kconfig.load.environments import Chain, Environment, build_environment, check_apps, env_chain
 from kconfig.load.files import Files
 from kconfig.load.inputs import OwnSchemas
@@ -28,6 +28,7 @@ from kconfig.load.paths import (
     PROJECT_FILE,
     base_dir,
 )
+from kconfig.load.usercache import user_cache_wanted
 
 
 def find_root(start: Path) -> Path:
@@ -46,13 +47,22 @@ class Sources:
     """A project as read from disk (see the module docstring). Files are read once each."""
 
     def __init__(
-        self, root: Path, config: ProjectConfig, files: Files, schemas: OwnSchemas | None = None
+        self,
+        root: Path,
+        config: ProjectConfig,
+        files: Files,
+        schemas: OwnSchemas | None = None,
+        *,
+        user_cache: bool = True,
     ) -> None:
         self.root = root
         self.config = config
         self.files = files
         self.schemas = schemas or OwnSchemas()
+        # May kconfig keep files under $XDG_CACHE_HOME/kconfig (kconfig.load.usercache)?
+        self.user_cache = user_cache
         self._envs: dict[str, Environment] = {}
+        self._chains: dict[str, Chain] = {}
         self._apps: tuple[str, ...] | None = None
 
     @property
@@ -99,13 +109,20 @@ class Sources:
         named; None when a user named it, so an unknown name is a usage error)."""
         cached = self._envs.get(name)
         if cached is None:
+            if self.config.problems:  # kconfig.yaml is an input of every environment
+                raise LoadError(list(self.config.problems))
             chain = self.env_docs(name, pos)
             cached = self._envs[name] = build_environment(name, self.config.name, chain)
         return cached
 
     def env_docs(self, name: str, pos: SourcePos | None = None) -> Chain:
-        """(environment, env.yaml) for ``name``'s chain, root first."""
-        return env_chain(self.files, name, pos, lambda: self.environments)
+        """(environment, env.yaml) for ``name``'s chain, root first, each checked against
+        ``env.schema.json`` (every problem of the chain raised together)."""
+        chain = self._chains.get(name)
+        if chain is None:
+            chain = env_chain(self.files, self.schemas, name, pos, lambda: self.environments)
+            self._chains[name] = chain
+        return list(chain)
 
     def apps_of(self, env: Environment) -> list[str]:
         """The apps rendered in ``env``: its ``apps:`` list (checked), else every app."""
@@ -115,11 +132,12 @@ class Sources:
 
     def with_files(self, files: Files) -> Sources:
         """The same project read through ``files`` (the edit engine's "as if written")."""
-        return Sources(self.root, self.config, files, self.schemas)
+        return Sources(self.root, self.config, files, self.schemas, user_cache=self.user_cache)
 
     def reread(self) -> Sources:
         """The same project with nothing read yet: sees files changed since."""
-        return Sources(self.root, self.config, self.files.fresh(), self.schemas)
+        fresh = self.files.fresh()
+        return Sources(self.root, self.config, fresh, self.schemas, user_cache=self.user_cache)
 
     def affected_environments(self, targets: Sequence[str], cwd: Path) -> list[str]:
         """The environments ``targets`` (environment names or files) select, in promotion
@@ -180,17 +198,24 @@ def _project_path(root: Path, cwd: Path, target: str) -> str | None:
         return ""  # a path outside the project: it affects nothing
 
 
-def load_sources(path: str | Path = ".", *, kubernetes_version: str | None = None) -> Sources:
+def load_sources(
+    path: str | Path = ".",
+    *,
+    kubernetes_version: str | None = None,
+    user_cache: bool | None = None,
+) -> Sources:
     """Read the project whose kconfig.yaml is at ``path`` (a folder or the file itself);
-    ``kubernetes_version`` replaces kconfig.yaml's ``kubernetesVersion``."""
+    ``kubernetes_version`` replaces kconfig.yaml's ``kubernetesVersion``; ``user_cache``
+    (default: unless ``$KCONFIG_NO_USER_CACHE``) lets kconfig keep files per user."""
     root = Path(path)
     if root.name == PROJECT_FILE and root.is_file():
         root = root.parent
     if not (root / PROJECT_FILE).is_file():
         raise LoadError(f"no {PROJECT_FILE} in {root}", SourcePos(str(root)))
     files = Files(root)
-    config = parse_config(files.mapping(PROJECT_FILE))
+    schemas = OwnSchemas()
+    config = load_config(files.mapping(PROJECT_FILE), schemas)
     if kubernetes_version is not None:
         config = replace(config, kubernetes_version=kubernetes_version)
     files.limits = config.limits.read
-    return Sources(root, config, files)
+    return Sources(root, config, files, schemas, user_cache=user_cache_wanted(user_cache))

@@ -3,12 +3,18 @@
 Three things live there, each derived from kconfig's installation or owned by the user, never
 by a project (a project's files are as untrusted as its overlays, see SECURITY.md):
 
-- ``secret``: the key that authenticates build-cache entries (``_cache.machine_secret``);
-- ``jinja-<version>/``: bytecode of kconfig's built-in templates (``backends._jinja``);
-- ``schemas-<digest>/``: self-contained Kubernetes schemas, one per kind (``_schemas``).
+- ``secret``: the key that authenticates build-cache entries
+  (:func:`kconfig.run.cache.machine_secret`);
+- ``jinja-<version>/``: bytecode of kconfig's built-in templates
+  (:mod:`kconfig.render.backends.jinja`);
+- ``schemas-<digest>/``: self-contained Kubernetes schemas, one per kind
+  (:mod:`kconfig.check.schemas`).
 
 Like Python's ``.pyc`` files, everything here except the secret can be deleted at any time and
-is rebuilt on the next run; a cache that cannot be written only makes kconfig slower.
+is rebuilt on the next run; a cache that cannot be written only makes kconfig slower. An
+embedding tool turns the folder off with ``Project.load(path, user_cache=False)`` or
+``KCONFIG_NO_USER_CACHE=1``: then nothing there is read or written (and, without its key,
+the build cache is off).
 (:func:`write_cached` also writes the project's build cache entries, the same way.)
 """
 
@@ -17,6 +23,17 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+
+# Set (to anything but "" or "0") to keep kconfig from reading or writing the folder.
+NO_USER_CACHE = "KCONFIG_NO_USER_CACHE"
+
+
+def user_cache_wanted(explicit: bool | None = None) -> bool:
+    """Whether kconfig may use the per-user folder: ``explicit`` when given (the Python
+    API's ``user_cache=``), else unless ``$KCONFIG_NO_USER_CACHE`` says no."""
+    if explicit is not None:
+        return explicit
+    return os.environ.get(NO_USER_CACHE, "") in ("", "0")
 
 
 def user_cache_dir() -> Path:

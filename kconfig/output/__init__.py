@@ -1,2 +1,3 @@
-"""Output: the GitOps tree. The pure output plan, the one atomic writer, the Argo CD
-and Flux objects, the commits of the branch layout."""
+"""Output: the GitOps tree. ``plan`` (pure: manifests -> ``{path: bytes}``), ``writer``
+(the one writer: atomic swap per environment, owned-file pruning, ``--check`` diffs),
+``gitops`` (Argo CD and Flux objects), ``branches`` (one commit per environment branch)."""

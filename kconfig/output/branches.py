@@ -21,16 +21,17 @@ from kconfig.errors import (
     OutputError,
     SourcePos,
 )
+from kconfig.load.paths import INPUTS
 from kconfig.output.writer import (
     OutputDir,
 )
 
 if TYPE_CHECKING:
+    from kconfig.load.config import GitOps
     from kconfig.load.sources import Sources
-    from kconfig.output.gitops import GitOps
 
 
-INPUT_PATHS = ("kconfig.yaml", "bases", "overlays", "components")
+INPUT_PATHS = INPUTS  # a change under these makes the source commit "dirty"
 
 
 @dataclass(frozen=True, slots=True)

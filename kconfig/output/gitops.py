@@ -1,6 +1,7 @@
 """Argo CD and Flux objects from kconfig.yaml ``gitops:``.
 
-:func:`gitops_documents` makes one Argo CD ``Application`` per environment (destination
+:func:`gitops_documents` makes, from kconfig.yaml ``gitops:`` (read and checked by
+:mod:`kconfig.load.config`), one Argo CD ``Application`` per environment (destination
 namespace = the environment's namespace, automated sync with prune and selfHeal), an
 ``ApplicationSet`` (git directory generator over ``<output>/*``; a list generator in branch
 layout) and, with ``gitops.flux``, a Flux ``Kustomization`` per environment. Argo CD objects
@@ -12,126 +13,30 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from kconfig.core.marked import locate
 from kconfig.errors import (
     Collector,
-    LoadError,
     OutputError,
     SourcePos,
     ValidationError,
 )
+from kconfig.load.inputs import OwnSchemas
 from kconfig.output.plan import ARGOCD_UNIT, FLUX_UNIT
 
 if TYPE_CHECKING:
-    from kconfig.load.config import ProjectConfig
+    from kconfig.load.config import ArgoCD, Flux, GitOps, ProjectConfig
     from kconfig.load.sources import Sources
 
-
-Layout = Literal["directories", "branches"]
 
 ARGOCD_NAMESPACE = "argocd"
 FLUX_NAMESPACE = "flux-system"
 IN_CLUSTER = "https://kubernetes.default.svc"
-DEFAULT_BRANCH_PREFIX = "env/"
 ARGOCD_SCHEMAS = {
     "Application": "argocd-application.schema.json",
     "ApplicationSet": "argocd-applicationset.schema.json",
 }
-# The project's inputs: a change under these makes the source commit "dirty".
-# --------------------------------------------------------------------------------------------
-# settings (kconfig.yaml gitops:)
-
-
-@dataclass(frozen=True, slots=True)
-class ArgoCD:
-    repo_url: str
-    target_revision: str = "HEAD"
-    project: str = "default"
-    path: str | None = None  # the output folder's path in the repository
-    application_set: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class Flux:
-    source_name: str
-    source_kind: str = "GitRepository"
-    source_namespace: str | None = None
-    path: str | None = None
-    interval: str = "10m"
-    prune: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class GitOps:
-    layout: Layout = "directories"
-    branch_prefix: str = DEFAULT_BRANCH_PREFIX
-    argocd: ArgoCD | None = None
-    flux: Flux | None = None
-    pos: SourcePos = field(default_factory=lambda: SourcePos("kconfig.yaml"))
-
-
-class _Reader:
-    """Typed reads from kconfig.yaml ``gitops:``, each error at the offending line."""
-
-    def __init__(self, config: ProjectConfig) -> None:
-        self.doc = config.doc
-        self.source = config.doc.source
-
-    def pos(self, *path: str) -> SourcePos:
-        return locate(self.doc, ("gitops", *path)) or SourcePos(self.source, 1, 1)
-
-    def get(self, path: tuple[str, ...], kind: type, default: Any = None) -> Any:
-        node: Any = self.doc.get("gitops")
-        for part in path:
-            node = node.get(part) if isinstance(node, Mapping) else None
-        if node is None:
-            return default
-        if not isinstance(node, kind) or (kind is int and isinstance(node, bool)):
-            dotted = ".".join(("gitops", *path))
-            raise LoadError(f"'{dotted}' must be a {kind.__name__}", self.pos(*path))
-        return node
-
-
-def gitops_settings(config: ProjectConfig) -> GitOps:
-    """kconfig.yaml ``gitops:``, checked (types and the values kconfig depends on)."""
-    read = _Reader(config)
-    layout = read.get(("layout",), str, "directories")
-    if layout not in ("directories", "branches"):
-        raise LoadError(
-            f"unknown gitops layout {layout!r}: use directories or branches", read.pos("layout")
-        )
-    argocd = None
-    if read.get(("argocd",), Mapping) is not None:
-        argocd = ArgoCD(
-            repo_url=_required(read, ("argocd", "repoURL")),
-            target_revision=read.get(("argocd", "targetRevision"), str, "HEAD"),
-            project=read.get(("argocd", "project"), str, "default"),
-            path=read.get(("argocd", "path"), str),
-            application_set=read.get(("argocd", "applicationSet"), bool, True),
-        )
-    flux = None
-    if read.get(("flux",), Mapping) is not None:
-        flux = Flux(
-            source_name=_required(read, ("flux", "sourceRef", "name")),
-            source_kind=read.get(("flux", "sourceRef", "kind"), str, "GitRepository"),
-            source_namespace=read.get(("flux", "sourceRef", "namespace"), str),
-            path=read.get(("flux", "path"), str),
-            interval=read.get(("flux", "interval"), str, "10m"),
-            prune=read.get(("flux", "prune"), bool, True),
-        )
-    prefix = read.get(("branchPrefix",), str, DEFAULT_BRANCH_PREFIX)
-    return GitOps(layout, prefix, argocd, flux, read.pos("layout"))
-
-
-def _required(read: _Reader, path: tuple[str, ...]) -> str:
-    value = read.get(path, str)
-    if not value:
-        dotted = ".".join(("gitops", *path))
-        raise LoadError(f"'{dotted}' is required", read.pos(*path[:-1]))
-    return str(value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -267,9 +172,9 @@ def _flux_kustomization(t: _Target, flux: Flux, env: str) -> dict[str, Any]:
     }
 
 
-def gitops_documents(sources: Sources, settings: GitOps | None = None) -> dict[str, Any]:
+def gitops_documents(sources: Sources) -> dict[str, Any]:
     """``{path under <out>: object}`` for the Argo CD and Flux files kconfig.yaml asks for."""
-    settings = settings or gitops_settings(sources.config)
+    settings = sources.config.gitops
     envs = tuple((env, sources.env(env).namespace) for env in sources.environments)
     docs: dict[str, Any] = {}
     argo = settings.argocd
@@ -284,26 +189,21 @@ def gitops_documents(sources: Sources, settings: GitOps | None = None) -> dict[s
         t = _Target(sources.name, envs, repo_path(sources.config, flux.path), settings)
         for env, _ in envs:
             docs[f"{FLUX_UNIT}/{env}.yaml"] = _flux_kustomization(t, flux, env)
-    validate_argocd(docs, settings.pos)
+    validate_argocd(docs, settings.pos, sources.schemas)
     return docs
 
 
-def validate_argocd(docs: Mapping[str, Mapping[str, Any]], pos: SourcePos) -> None:
+def validate_argocd(
+    docs: Mapping[str, Mapping[str, Any]], pos: SourcePos, schemas: OwnSchemas | None = None
+) -> None:
     """Check the Argo CD objects against kconfig's schemas (a wrong setting shows here)."""
-    import jsonschema_rs
-
-    from kconfig.core.schemadata import load_schema, schema_resources
-
-    registry = jsonschema_rs.Registry(schema_resources())
-    validators: dict[str, Any] = {}
+    schemas = schemas or OwnSchemas()
     errors = Collector()
     for path, doc in docs.items():
         name = ARGOCD_SCHEMAS.get(str(doc.get("kind")))
         if name is None or doc.get("apiVersion") != "argoproj.io/v1alpha1":
             continue
-        if name not in validators:
-            validators[name] = jsonschema_rs.validator_for(load_schema(name), registry=registry)
-        for err in validators[name].iter_errors(doc):
+        for err in schemas.validator(name).iter_errors(doc):
             where = "/".join(str(p) for p in err.instance_path) or "(root)"
             errors.error(f"generated {path}: {where}: {err.message}", pos, "KC059")
     errors.raise_if_errors(ValidationError)

@@ -1,7 +1,8 @@
 """The GitOps output plan: rendered manifests in, ``{path under <out>: bytes}`` out (pure).
 
-This module decides *what* ``kconfig build`` writes and where; ``_writer`` is the only module
-that touches the disk. The layout of ``<out>`` (CONTRACT: ``output:`` in kconfig.yaml)::
+This module decides *what* ``kconfig build`` writes and where; :mod:`kconfig.output.writer`
+is the only module that touches the disk. The layout of ``<out>`` (CONTRACT: ``output:``
+in kconfig.yaml)::
 
     <env>/_env/<kind>-<name>.yaml         environment-wide objects (Namespace, isolation policy)
     <env>/<app>/<kind>-<name>.yaml        one file per manifest, kind lower-cased

@@ -57,12 +57,13 @@ from typing import Any, Literal
 
 from kconfig._version import __version__
 from kconfig.errors import Collector, OutputError, SourcePos
+from kconfig.load.paths import BASES, COMPONENTS, OVERLAYS
 from kconfig.output.plan import OutputPlan
 
 INDEX = ".kconfig-owned.json"
 TMP_PREFIX = ".kconfig-tmp-"
 BAK_PREFIX = ".kconfig-bak-"
-SOURCE_DIRS = ("bases", "overlays", "components", ".git")
+SOURCE_DIRS = (BASES, OVERLAYS, COMPONENTS, ".git")
 
 _RENAME_EXCHANGE = 2  # linux/fs.h
 _NOT_SUPPORTED = frozenset({errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP})

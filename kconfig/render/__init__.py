@@ -1,3 +1,5 @@
-"""Render: values -> manifests. The render context, the strategy planners, the
-Jinja2 and Jsonnet backends and their built-in templates, the time limits, the pipeline
-that renders an environment and applies overlay patches."""
+"""Render: values -> manifests. ``context`` (what every template is given) and the strategy
+plans, ``backends`` (Jinja2 and Jsonnet behind one Protocol, sandboxed) and their built-in
+``templates``, ``limits`` (time bounds), ``pipeline`` (one environment, app by app, custom
+templates and overlay patches, in steps a wrapper such as the build cache can stand
+between)."""

@@ -1,6 +1,6 @@
 """Wall-clock bounds for the work kconfig cannot bound by size: rendering templates.
 
-Sizes are bounded where input is read (``_yamlio.ReadLimits``: bytes, nodes, depth) and
+Sizes are bounded where input is read (``kconfig.load.reader.ReadLimits``: bytes, nodes, depth) and
 recursion is bounded by the engines themselves (Python's recursion limit for Jinja2 macros and
 includes, ``max_stack`` for Jsonnet). What remains is time: a Jinja2 loop nest or a
 tail-recursive Jsonnet function can run for hours within those limits. Two mechanisms, one per

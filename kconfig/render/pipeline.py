@@ -93,6 +93,7 @@ class _Run:
                 timeout=limits.render_timeout,
                 max_stack=limits.jsonnet_max_stack,
                 allow_env=self.sources.config.allow_env,
+                user_cache=self.sources.user_cache,
             )
             found = self.backends[name] = load_backend(name, settings)
         return found

@@ -26,8 +26,9 @@ from kconfig.errors import (
     ValidationError,
     sorted_diagnostics,
 )
+from kconfig.load.paths import PROJECT_FILE, env_file
 from kconfig.output.branches import BranchCommit, commit_branches
-from kconfig.output.gitops import gitops_documents, gitops_settings
+from kconfig.output.gitops import gitops_documents
 from kconfig.output.plan import plan_output
 from kconfig.output.writer import (
     FileDiff,
@@ -38,7 +39,7 @@ from kconfig.output.writer import (
     resolve_output,
 )
 from kconfig.run.cache import BuildCache
-from kconfig.run.pool import _Job, _render_envs
+from kconfig.run.pool import EnvJob, render_envs
 
 if TYPE_CHECKING:
     from kconfig.load.sources import Sources
@@ -88,7 +89,7 @@ def build(sources: Sources, request: BuildRequest) -> BuildResult:
     ``.kconfig-cache`` (see :mod:`kconfig.run.cache`); when nothing changed and the output
     folder is exactly as the last build left it, nothing is read back or written.
     """
-    settings = gitops_settings(sources.config)
+    settings = sources.config.gitops
     if request.commit and request.check:
         raise UsageError("--commit and --check cannot be combined")
     if request.commit and settings.layout != "branches":
@@ -98,12 +99,12 @@ def build(sources: Sources, request: BuildRequest) -> BuildResult:
     envs = list(dict.fromkeys(request.environments)) or sources.environments
     if not envs:
         raise LoadError(
-            "the project has no environments (overlays/<env>/env.yaml)", SourcePos("kconfig.yaml")
+            f"the project has no environments ({env_file('<env>')})", SourcePos(PROJECT_FILE)
         )
     for env in envs:
         sources.env(env)  # an unknown environment stops here, before any rendering
     out = output_dir(sources, request.out)
-    controllers = {} if request.commit else gitops_documents(sources, settings)
+    controllers = {} if request.commit else gitops_documents(sources)
     planned, warnings, key, cache, fresh = _plan_environments(sources, envs, request, controllers)
     if request.commit:
         commits = tuple(commit_branches(sources, settings, planned, out))
@@ -158,8 +159,8 @@ def _plan_environments(
             per_env.append((env, entry.warnings))
     found = Collector()
     output_errors = Collector()
-    job = _Job(request.validate, plan=True, digests=digests)
-    for outcome in _render_envs(sources, missing, job, cache):
+    job = EnvJob(request.validate, plan=True, digests=digests)
+    for outcome in render_envs(sources, missing, job, cache):
         found.extend(outcome.diagnostics)
         output_errors.extend(outcome.output_errors)
         per_env.append((outcome.env, [d for d in outcome.diagnostics if d.severity != "error"]))

@@ -41,6 +41,16 @@ from typing import TYPE_CHECKING, Any
 from kconfig._version import __version__
 from kconfig.core.manifests import Manifest, manifest_data, manifest_from_data
 from kconfig.errors import Diagnostic, SourcePos
+from kconfig.load.paths import (
+    BASES,
+    COMPONENTS,
+    LIB,
+    PROJECT_FILE,
+    base_dir,
+    env_file,
+    overlay_dir,
+    overlay_file,
+)
 from kconfig.load.usercache import user_cache_dir, write_cached
 
 if TYPE_CHECKING:
@@ -48,7 +58,7 @@ if TYPE_CHECKING:
     from kconfig.render.pipeline import RenderOptions
 
 CACHE_DIR = ".kconfig-cache"
-TRACKED = ("bases", "components", "lib")
+TRACKED = (BASES, COMPONENTS, LIB)
 # The libraries whose code or data shapes the output, by importable name.
 _OUTPUT_LIBRARIES = ("jinja2", "_jsonnet", "yaml", "jsonschema_rs", "kubernetes_validate")
 
@@ -194,8 +204,9 @@ class BuildCache:
 
     @classmethod
     def open(cls, sources: Sources) -> BuildCache | None:
-        """The project's cache, or None when no secret key can be had (then: no cache)."""
-        secret = machine_secret()
+        """The project's cache, or None when no secret key can be had (then: no cache):
+        also when the per-user cache folder, where the key lives, is off."""
+        secret = machine_secret() if sources.user_cache else None
         if secret is None:
             return None
         return cls(sources, sources.root / CACHE_DIR / package_key(), secret)
@@ -205,7 +216,7 @@ class BuildCache:
         """Inputs every environment shares: kconfig.yaml, bases/, components/, lib/, crds."""
         if self._shared is None:
             root = self.sources.root
-            paths = [root / "kconfig.yaml"]
+            paths = [root / PROJECT_FILE]
             for folder in TRACKED:
                 paths += _files_under(root / folder, self.listings)
             paths += [root / crd for crd in self.sources.config.crds]
@@ -217,7 +228,7 @@ class BuildCache:
         root = self.sources.root
         chain = self.sources.env(env).chain
         overlays = [
-            p for name in chain for p in _files_under(root / "overlays" / name, self.listings)
+            p for name in chain for p in _files_under(root / overlay_dir(name), self.listings)
         ]
         allowed = {name: os.environ.get(name) for name in self.sources.config.allow_env}
         digest = hashlib.blake2b(digest_size=20)
@@ -418,8 +429,8 @@ class AppCache:
         self.cache = cache
         self.env = env
         self.chain = sources.env(env).chain
-        shared = [root / "kconfig.yaml"]
-        shared += [root / "overlays" / name / "env.yaml" for name in self.chain]
+        shared = [root / PROJECT_FILE]
+        shared += [root / env_file(name) for name in self.chain]
         for folder in TRACKED[1:]:  # components, lib
             shared += _files_under(root / folder, cache.listings)
         allowed = {name: os.environ.get(name) for name in sources.config.allow_env}
@@ -437,8 +448,8 @@ class AppCache:
 
     def key(self, app: str) -> str:
         root = self.cache.sources.root
-        paths = list(_files_under(root / "bases" / app, self.cache.listings))
-        paths += [root / "overlays" / name / f"{app}.yaml" for name in self.chain]
+        paths = list(_files_under(root / base_dir(app), self.cache.listings))
+        paths += [root / overlay_file(name, app) for name in self.chain]
         own = _hash_files(paths, root, self.cache.memo, skip_missing=True)
         return hashlib.blake2b((self.base + own).encode(), digest_size=20).hexdigest()
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from kconfig.run.recipe import Renderer
 
 
-class _Job(NamedTuple):
+class EnvJob(NamedTuple):
     """What each environment's worker does, besides rendering it."""
 
     validate: bool
@@ -53,8 +53,8 @@ def _jobs(count: int) -> int:
     return max(1, min(limit, count))
 
 
-def _render_envs(
-    sources: Sources, envs: list[str], job: _Job, cache: BuildCache | None = None
+def render_envs(
+    sources: Sources, envs: list[str], job: EnvJob, cache: BuildCache | None = None
 ) -> list[_EnvOutcome]:
     if not envs:  # every environment came from the cache
         return []
@@ -96,7 +96,7 @@ def _validator(sources: Sources) -> Validator:
     return Validator(sources)
 
 
-def _render_in_worker(env: str, job: _Job) -> _EnvOutcome:
+def _render_in_worker(env: str, job: EnvJob) -> _EnvOutcome:
     """One environment in a forked worker; its staged cache writes go back to the parent."""
     sources, cache = _FORKED[0]
     try:
@@ -117,7 +117,7 @@ def _render_one(
     sources: Sources,
     env: str,
     validator: Validator | None,
-    job: _Job,
+    job: EnvJob,
     cache: BuildCache | None = None,
 ) -> _EnvOutcome:
     manifests, diags = _rendered(sources, env, validator, cache)

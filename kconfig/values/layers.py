@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from kconfig.core.marked import MarkedList, MarkedMap, plain
+from kconfig.core.marked import DROP, MarkedList, MarkedMap, plain
 from kconfig.core.merge import Merged, Origin, merge_layers
 from kconfig.core.names import check_name
 from kconfig.core.paths import PathKey, parse_value_path
@@ -189,11 +189,7 @@ def _split_patches(doc: MarkedMap, errors: Collector) -> tuple[MarkedMap, list[P
     raw = doc.get("patches")
     if raw is None:
         return doc, []
-    rest = MarkedMap(doc.source)
-    for key in doc:
-        if key != "patches":
-            rest[key] = doc[key]
-            rest.mark(key, doc._keys[key], doc._values[key])
+    rest = doc.replaced("patches", DROP)
     if not isinstance(raw, list):
         errors.error("'patches' must be a list", doc.pos("patches"), "KC041")
         return rest, []
@@ -237,13 +233,9 @@ class Layering:
         layers: list[Layer] = []
         patches: list[Patch] = []
         for name, env_doc in self.chain:
-            defaults = env_doc.get("defaults")
-            if isinstance(defaults, Mapping) and defaults:
+            defaults = env_doc.get("defaults")  # a mapping: env.yaml passed its schema
+            if defaults:
                 layers.append(Layer(f"env {name} defaults", defaults, env_doc.source))
-            elif defaults is not None and not isinstance(defaults, Mapping):
-                errors.error(
-                    "'defaults' must be a mapping of app values", env_doc.pos("defaults"), "KC013"
-                )
             rel = overlay_file(name, app)
             if self.sources.files.exists(rel):
                 doc, found = _split_patches(self.sources.files.mapping(rel), errors)

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple, Protocol
 import yaml
 
 from kconfig.core.manifests import BUILTIN_PREFIX as BUILTIN_PREFIX
-from kconfig.errors import RenderError, SourcePos
+from kconfig.errors import RenderError, SourcePos, type_name
 from kconfig.load.reader import SAFE_LOADER
 
 # name -> "module:Class"; the module is imported on first use.
@@ -52,6 +52,7 @@ class BackendSettings(NamedTuple):
     max_stack: int = 500
     allow_env: tuple[str, ...] = ()
     library_dirs: tuple[Path, ...] = ()
+    user_cache: bool = True  # may keep compiled built-ins under $XDG_CACHE_HOME/kconfig
 
 
 class Backend(Protocol):
@@ -144,7 +145,7 @@ def _as_documents(data: Any, template: Template) -> list[dict[str, Any]]:
         if not isinstance(item, dict) or "kind" not in item:
             raise RenderError(
                 "template output must be Kubernetes objects (mappings with apiVersion and "
-                f"kind), found {type(item).__name__}",
+                f"kind), found {type_name(item)}",
                 SourcePos(template.name, 1, 1),
             )
     return [item for item in items if item]

@@ -187,7 +187,11 @@ class JinjaBackend:
         # checks, which cost about a third of the render time at fleet scale.
         self.env = _configure(_Sandbox(settings.allow_env, loader=loader, **_OPTIONS))
         self.trusted = _configure(
-            jinja2.Environment(loader=loader, bytecode_cache=_builtin_bytecode_cache(), **_OPTIONS)
+            jinja2.Environment(
+                loader=loader,
+                bytecode_cache=_builtin_bytecode_cache() if settings.user_cache else None,
+                **_OPTIONS,
+            )
         )
 
     def render(self, template: Template, context: Mapping[str, Any]) -> list[dict[str, Any]]:

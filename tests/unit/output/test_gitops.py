@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 
+import kconfig
 from kconfig.errors import LoadError, OutputError, SourcePos, ValidationError
+from kconfig.load.config import ArgoCD, GitOps
 from kconfig.load.sources import Sources, load_sources
 from kconfig.output.branches import commit_branches, source_commit
-from kconfig.output.gitops import ArgoCD, GitOps, gitops_documents, gitops_settings, validate_argocd
+from kconfig.output.gitops import gitops_documents, validate_argocd
 from kconfig.run.build import output_dir
 from tests.conftest import GIT_ENV, git
 
@@ -37,9 +39,9 @@ def load(
 
 def test_settings_defaults(make_project: Callable[..., Path]) -> None:
     project = load(make_project, KCONFIG)
-    assert gitops_settings(project.config) == GitOps(pos=SourcePos("kconfig.yaml", 1, 1))
+    assert project.config.gitops == GitOps(pos=SourcePos("kconfig.yaml", 1, 1))
     project = load(make_project, KCONFIG + "gitops: {argocd: {repoURL: https://x}}\n")
-    assert gitops_settings(project.config).argocd == ArgoCD("https://x")
+    assert project.config.gitops.argocd == ArgoCD("https://x")
 
 
 @pytest.mark.parametrize(
@@ -47,29 +49,49 @@ def test_settings_defaults(make_project: Callable[..., Path]) -> None:
     [
         (
             "gitops:\n  layout: trunk\n",
-            "kconfig.yaml:5:11: error: unknown gitops layout 'trunk': use directories or branches",
+            "kconfig.yaml:5:11: error: `gitops.layout` must be one of directories, branches, "
+            'not string "trunk"',
         ),
         (
             "gitops:\n  argocd: {targetRevision: main}\n",
-            "kconfig.yaml:5:11: error: 'gitops.argocd.repoURL' is required",
+            "kconfig.yaml:5:11: error: `gitops.argocd` needs the key `repoURL`",
         ),
         (
             "gitops:\n  argocd: {repoURL: x, applicationSet: 3}\n",
-            "kconfig.yaml:5:40: error: 'gitops.argocd.applicationSet' must be a bool",
+            "kconfig.yaml:5:40: error: `gitops.argocd.applicationSet` must be a boolean, "
+            "not integer 3",
         ),
         (
             "gitops:\n  branchPrefix: [a]\n",
-            "kconfig.yaml:5:17: error: 'gitops.branchPrefix' must be a str",
+            "kconfig.yaml:5:17: error: `gitops.branchPrefix` must be a string, not an array",
         ),
     ],
 )
 def test_settings_errors_are_located(
     make_project: Callable[..., Path], gitops: str, message: str
 ) -> None:
+    """kconfig.yaml is checked by its schema, then read: a wrong setting fails every
+    environment, at its line, in the schema's words."""
     project = load(make_project, KCONFIG + gitops)
     with pytest.raises(LoadError) as info:
-        gitops_settings(project.config)
+        project.env("qa")
     assert str(info.value) == message
+
+
+def test_one_message_from_every_command(make_project: Callable[..., Path]) -> None:
+    """`gitops.branchPrefix: 5` once got two wordings (validate's schema, build's own
+    check); one rule, one message now, from validate, build and render alike."""
+    root = make_project({"kconfig.yaml": KCONFIG + "gitops:\n  branchPrefix: 5\n"})
+    message = (
+        "kconfig.yaml:5:17: error: gitops.branchPrefix must be a string, but YAML 1.1 read "
+        "the value as the int 5; put it in quotes"
+    )
+    project = kconfig.Project.load(root)
+    assert [d.format() for d in project.validate().diagnostics] == [message]
+    for run in (project.build, lambda: project.render("qa")):
+        with pytest.raises(LoadError) as info:
+            run()
+        assert str(info.value) == message
 
 
 # -- Argo CD and Flux objects ----------------------------------------------------------------
@@ -254,7 +276,7 @@ def test_source_commit_names_head_and_dirty_inputs(repo: Path) -> None:
 
 def test_commit_branches_plumbing(repo: Path) -> None:
     project = load_sources(repo)
-    settings = gitops_settings(project.config)
+    settings = project.config.gitops
     out = output_dir(project, None)
     files = {"qa": {"qa/a.yaml": b"a\n", "qa/sub/b.yaml": b"b\n"}, "prod": {"prod/a.yaml": b"a\n"}}
     first = commit_branches(project, settings, files, out)
@@ -280,7 +302,7 @@ def test_commit_refuses_a_checked_out_branch(repo: Path) -> None:
     with pytest.raises(OutputError, match="branch env/qa is checked out"):
         commit_branches(
             project,
-            gitops_settings(project.config),
+            project.config.gitops,
             {"qa": {"qa/a": b""}},
             output_dir(project, None),
         )
