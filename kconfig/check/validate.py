@@ -45,7 +45,7 @@ from kconfig.errors import (
     ValidationError,
 )
 from kconfig.load.inputs import SCHEMA_OF_ROLE
-from kconfig.load.paths import base_file, component_file, overlay_file
+from kconfig.load.paths import PROJECT_FILE, base_file, component_file, overlay_file
 from kconfig.values.layers import app_values
 
 if TYPE_CHECKING:
@@ -401,7 +401,7 @@ class Validator:
                 schema = self.store.kind(manifest.api_version, manifest.kind)
             except SchemaError as err:
                 pos = self.sources.config.doc.pos("kubernetesVersion")
-                where = pos if pos.line else SourcePos("kconfig.yaml", 1, 1)
+                where = pos if pos.line else SourcePos(PROJECT_FILE, 1, 1)
                 return [*out, Diagnostic(str(err), where, "error", K8S_VERSION)]
             if schema is None:
                 out.append(self._no_schema(manifest))

@@ -21,7 +21,7 @@ from kconfig.errors import (
     OutputError,
     SourcePos,
 )
-from kconfig.load.paths import INPUTS
+from kconfig.load.paths import INPUTS, PROJECT_FILE
 from kconfig.output.writer import (
     OutputDir,
 )
@@ -63,7 +63,7 @@ def _run(
         )
     except OSError as err:
         raise OutputError(
-            f"cannot run git: {err.strerror or err}", SourcePos("kconfig.yaml"), code="KC070"
+            f"cannot run git: {err.strerror or err}", SourcePos(PROJECT_FILE), code="KC070"
         ) from err
 
 
@@ -78,9 +78,7 @@ def _git(
     proc = _run(repo, args, input, env)
     if check and proc.returncode != 0:
         message = proc.stderr.decode(errors="replace").strip() or f"exit {proc.returncode}"
-        raise OutputError(
-            f"git {args[0]} failed: {message}", SourcePos("kconfig.yaml"), code="KC070"
-        )
+        raise OutputError(f"git {args[0]} failed: {message}", SourcePos(PROJECT_FILE), code="KC070")
     return proc.stdout.decode(errors="replace").strip() if proc.returncode == 0 else ""
 
 

@@ -68,7 +68,7 @@ def repo_path(config: ProjectConfig, override: str | None) -> str:
         raise OutputError(
             f"output folder {config.output!r} is not inside the repository; set "
             "gitops.argocd.path (or gitops.flux.path) to its path in the repository",
-            config.doc.pos("output") if "output" in config.doc else SourcePos("kconfig.yaml"),
+            config.pos("output"),
             code="KC058",
         )
     return path

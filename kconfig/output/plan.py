@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from kconfig.core.dump import canonical, dump_one, dump_yaml
 from kconfig.core.manifests import Manifest
 from kconfig.errors import Collector, OutputError, SourcePos
+from kconfig.load.paths import PROJECT_FILE
 
 ENV_FOLDER = "_env"  # folder of environment-wide objects; app names cannot start with "_"
 KUSTOMIZATION = "kustomization.yaml"
@@ -169,7 +170,7 @@ def plan_output(
         raise OutputError(
             f"environment {clash[0]!r} would share the folder {clash[0]}/ with the "
             "generated GitOps files; rename the environment",
-            SourcePos("kconfig.yaml"),
+            SourcePos(PROJECT_FILE),
             code="KC052",
         )
     files: dict[str, bytes] = {}

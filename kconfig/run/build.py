@@ -77,7 +77,7 @@ def output_dir(sources: Sources, out: str | None) -> OutputDir:
     if out is not None:
         return resolve_output(sources.root, out, SourcePos("--out"), base=Path.cwd())
     config = sources.config
-    pos = config.doc.pos("output") if "output" in config.doc else SourcePos("kconfig.yaml")
+    pos = config.pos("output")
     return resolve_output(sources.root, config.output, pos)
 
 
