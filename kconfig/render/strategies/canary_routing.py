@@ -11,15 +11,13 @@ the controller would pin its selector to the stable pods, and the Ingress (which
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from kconfig.render.strategies.base import Planning, shown
 from kconfig.render.strategies.shared import need_ingress
 
 
-@dataclass(frozen=True, slots=True)
-class Routing:
+class Routing(NamedTuple):
     """One kind of canary traffic routing."""
 
     # True: a traffic router sends each setWeight's share of the requests to the canary

@@ -6,8 +6,7 @@ as the controller would read it; the setWeight steps must ascend. An analysis st
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from kconfig.render.strategies.analysis import reference
 from kconfig.render.strategies.base import SERVICE_ARG, Planning, shown
@@ -17,8 +16,7 @@ from kconfig.render.strategies.shared import GO_DURATION, is_int, traffic_weight
 PATH: Final = ("strategy", "canary", "steps")
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """What the check of one step knows of its canary."""
 
     number: int  # 1-based, as messages count steps
