@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from kconfig.errors import Collector, Diagnostic, SourcePos, ValidationError
-from kconfig.render.strategy import PathKey, ValuesLocator, image_ref, plan_strategy
+from kconfig.render.strategies import PathKey, ValuesLocator, image_ref, plan_strategy
 
 if TYPE_CHECKING:
     from kconfig.load.environments import Environment

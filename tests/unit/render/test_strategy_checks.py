@@ -10,7 +10,7 @@ import pytest
 
 import kconfig
 from kconfig.errors import KconfigError, ValidationError
-from kconfig.render.strategy import CHECKS, plan_strategy
+from kconfig.render.strategies import CHECKS, plan_strategy
 from tests.conftest import write_tree
 
 OVERLAY = "overlays/qa/web.yaml"

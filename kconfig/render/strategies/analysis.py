@@ -1,0 +1,112 @@
+"""Progressive delivery, shared by the Argo Rollouts families: a ``successRate:`` block
+becomes the metric of an AnalysisTemplate (collected in ``Planning.analyses``) and a
+reference that runs it on one Service."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+from kconfig.render.strategies.base import SERVICE_ARG, Planning, dotted, shown
+from kconfig.render.strategies.locator import PathKey
+from kconfig.render.strategies.shared import GO_DURATION, is_int, value_or
+
+# Defaults of a successRate analysis (the AnalysisTemplate's metric).
+DEFAULT_INTERVAL: Final = "1m"
+DEFAULT_COUNT: Final = 5
+DEFAULT_FAILURE_LIMIT: Final = 1
+
+
+def success_rate_query(namespace: str) -> str:
+    """The default PromQL: the share of non-5xx requests ingress-nginx sent to the Service
+    the analysis is given (``args.service-name``), over the last five minutes."""
+    where = f'namespace="{namespace}",service="{{{{args.{SERVICE_ARG}}}}}"'
+    total = f"sum(rate(nginx_ingress_controller_requests{{{where}}}[5m]))"
+    ok = f'sum(rate(nginx_ingress_controller_requests{{{where},status!~"5.."}}[5m]))'
+    return f"{ok} / {total}"
+
+
+def reference(name: str, service: str) -> dict[str, Any]:
+    """How a Rollout runs one of kconfig's AnalysisTemplates on one Service."""
+    return {
+        "templates": [{"templateName": name}],
+        "args": [{"name": SERVICE_ARG, "value": service}],
+    }
+
+
+def template_for(p: Planning, raw: Any, path: PathKey, alt_name: str) -> str | None:
+    """The AnalysisTemplate measuring the ``successRate:`` block ``raw`` (``alt_name``
+    unless it is the plan's first); None when the block is wrong."""
+    metric = success_rate(p, raw, path)
+    return p.analyses.add(metric, alt_name) if metric else None
+
+
+def success_rate(p: Planning, raw: Any, path: PathKey) -> dict[str, Any] | None:
+    """The metric of an AnalysisTemplate from a ``successRate:`` block (None if bad)."""
+    cfg = p.mapping(raw, path)
+    before = len(p.errors.diagnostics)
+    address, minimum = cfg.get("prometheusAddress"), cfg.get("minimum")
+    if not isinstance(address, str) or not re.match(r"https?://", address):
+        p.error(
+            "KC207",
+            f"{dotted((*path, 'prometheusAddress'))}: the Prometheus "
+            "server's URL (http:// or https://) is required",
+            (*path, "prometheusAddress"),
+        )
+    if not _is_ratio(minimum):
+        p.error(
+            "KC207",
+            f"{dotted((*path, 'minimum'))}: the lowest acceptable "
+            f"success rate must be a number within 0..1, not {shown(minimum)}",
+            (*path, "minimum"),
+        )
+    interval = value_or(cfg, "interval", DEFAULT_INTERVAL)
+    count = value_or(cfg, "count", DEFAULT_COUNT)
+    limit = value_or(cfg, "failureLimit", DEFAULT_FAILURE_LIMIT)
+    _check_measurement(p, path, interval, count, limit)
+    if len(p.errors.diagnostics) > before or not isinstance(minimum, int | float):
+        return None
+    return {
+        "name": "success-rate",
+        "address": address,
+        "query": cfg.get("query") or success_rate_query(p.app.namespace),
+        "successCondition": f"result[0] >= {_number(minimum)}",
+        "interval": interval,
+        "count": count,
+        "failureLimit": limit,
+    }
+
+
+def _check_measurement(p: Planning, path: PathKey, interval: Any, count: Any, limit: Any) -> None:
+    if not isinstance(interval, str) or not GO_DURATION.fullmatch(interval):
+        p.error(
+            "KC207",
+            f"{dotted((*path, 'interval'))}: {shown(interval)} is not "
+            "a duration such as 30s, 1m or 1h30m",
+            (*path, "interval"),
+        )
+    if not is_int(count) or count < 1:
+        p.error(
+            "KC207",
+            f"{dotted((*path, 'count'))}: the number of measurements "
+            f"must be an integer of at least 1, not {shown(count)}",
+            (*path, "count"),
+        )
+    if not is_int(limit) or limit < 0:
+        p.error(
+            "KC207",
+            f"{dotted((*path, 'failureLimit'))}: must be an integer of "
+            f"at least 0, not {shown(limit)}",
+            (*path, "failureLimit"),
+        )
+
+
+def _is_ratio(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
+
+
+def _number(value: float) -> str:
+    """A number as a successCondition writes it (shortest form that reads back the same)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value)
