@@ -55,6 +55,7 @@ class Job:
     key: str
     tool: Tool
     n: int
+    tree: str  # the fleet's tree it runs on (generated before the row's load is taken)
     what: str  # the command as the report shows it
     condition: str
     prepare: Callable[[int], Invocation]
@@ -164,7 +165,7 @@ class Jobs:
             return Invocation((self._kconfig(args),), project, child_env(cache))
 
         what = f"kconfig {' '.join(args)}" + (" (backend: jsonnet)" if "jsonnet" in tree else "")
-        return Job(key, "kconfig", n, what, COLD, prepare, sample_tree=sample_tree)
+        return Job(key, "kconfig", n, tree, what, COLD, prepare, sample_tree=sample_tree)
 
     def kconfig_warm(
         self,
@@ -190,7 +191,8 @@ class Jobs:
                 change(project, run)
             return Invocation((self._kconfig(args),), project, child_env(cache))
 
-        return Job(key, "kconfig", n, f"kconfig {' '.join(args)}", condition, prepare, setup)
+        what = f"kconfig {' '.join(args)}"
+        return Job(key, "kconfig", n, "kconfig", what, condition, prepare, setup)
 
     def _warm_up(self, key: str, command: Command, cwd: Path, env: Mapping[str, str]) -> None:
         run_command(
@@ -212,7 +214,7 @@ class Jobs:
             return Invocation((command,), tree, child_env(cache))
 
         what = f"kubectl kustomize overlays/{env}"
-        return Job(key, "kustomize", n, what, "fresh copy (keeps no cache)", prepare)
+        return Job(key, "kustomize", n, "kustomize", what, "fresh copy (keeps no cache)", prepare)
 
     def kapitan(self, key: str, n: int) -> Job:
         """`kapitan compile` of all four targets into a fresh folder, on a fresh copy."""
@@ -224,7 +226,8 @@ class Jobs:
             command = (*kapitan, "compile", "--output-path", str(out))
             return Invocation((command,), inventory, child_env(cache))
 
-        return Job(key, "kapitan", n, "kapitan compile", f"{COLD} (no validation)", prepare)
+        condition = f"{COLD} (no validation)"
+        return Job(key, "kapitan", n, "kapitan", "kapitan compile", condition, prepare)
 
 
 def missing(job: Job, tools: Tools) -> str | None:

@@ -91,7 +91,11 @@ def table(header: Sequence[str], align: str, body: Sequence[Sequence[str]]) -> l
 
 def machine_lines(settings: Settings, start: Snapshot, end: Snapshot) -> list[str]:
     minutes = (end.when - start.when).total_seconds() / 60
-    runs = "1 (smoke)" if settings.smoke else str(settings.runs or "5 (3 for the N=2000/5000 rows)")
+    runs = (
+        "1 (smoke)"
+        if settings.smoke
+        else str(settings.runs or "11 (W1 rows), 5, 3 (N=2000/5000 rows)")
+    )
     load = f"{_loads(start.load)} at start, {_loads(end.load)} at end"
     rows = [
         ("date", start.when.strftime("%Y-%m-%d %H:%M UTC") + f", {minutes:.0f} min"),

@@ -216,8 +216,9 @@ def _n5000(j: Jobs, size: Size) -> list[Job]:
 GROUPS: dict[str, Group] = {
     g.id: g
     for g in (
-        Group("w1-1", 5, _w1(1)),
-        Group("w1-10", 5, _w1(10)),
+        # start-up rows are short and most sensitive to noise: more runs
+        Group("w1-1", 11, _w1(1)),
+        Group("w1-10", 11, _w1(10)),
         Group("n500", 5, _w2_500),
         Group("validate-file", 5, _validate_file),
         Group("validate-all", 3, _validate_all),

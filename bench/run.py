@@ -107,7 +107,7 @@ def measure_group(
     skipped = {j.key: why for j in jobs if (why := missing(j, settings.tools)) is not None}
     jobs = [j for j in jobs if j.key not in skipped]
     for job in jobs:  # the fleets are generated before the load is taken
-        workspace.master(job.n, "kconfig")
+        workspace.master(job.n, job.tree)
     load, waited = (load_average(), 0.0) if settings.smoke else settle(settings)
     result = GroupResult(group.id, jobs, {j.key: Cell() for j in jobs}, skipped, load)
     result.waited, result.attempt = waited, attempt
@@ -258,7 +258,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--rows", type=_rows, default=ROW_IDS, help="rows to run (default all)")
     p.add_argument("--list-rows", action="store_true", help="list the rows and exit")
     p.add_argument("--smoke", action="store_true", help="every row at a tiny N, one run")
-    p.add_argument("--runs", type=int, help="runs per job (default 5; 3 for N=2000/5000 rows)")
+    p.add_argument("--runs", type=int, help="runs per job (default: each row's, 3 to 11)")
     p.add_argument("--kconfig", default=shlex.join(default_kconfig()), help="kconfig command")
     p.add_argument("--kubectl", default=_default_kubectl(), help="kubectl binary")
     p.add_argument(
@@ -268,7 +268,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--max-load", type=float, default=1.0, help="wait for this load (1 min)")
     p.add_argument("--max-other", type=float, default=0.25, help="others' cores before a retry")
-    p.add_argument("--settle", type=float, default=180, help="longest wait for --max-load, s")
+    p.add_argument("--settle", type=float, default=120, help="longest wait for --max-load, s")
     p.add_argument("--retries", type=int, default=1, help="re-measure loaded rows (default 1)")
     p.add_argument("--timeout", type=float, default=1800, help="seconds per process")
     p.add_argument("--work", type=Path, default=DEFAULT_WORK, help="scratch dir (git-ignored)")
