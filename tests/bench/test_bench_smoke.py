@@ -1,29 +1,28 @@
-"""The benchmark harness: the generated fleet has the FLEET.md shape, and the runner runs.
+"""The benchmark harness runs, prints issue 19's table, and measures in the conditions it says.
 
-Everything goes through subprocesses started in the repository root, so these tests need
-neither an installed kconfig nor `bench` on sys.path. No timing is asserted.
+The harness is started as a subprocess in the repository root (as a developer runs it). No
+timing is asserted: the tests check that the table has its rows, that cold runs get a fresh
+copy and empty caches, and that warm runs keep them.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
+
+from bench import fleet as fleetgen
+from bench.jobs import CHANGED_FILE, Jobs, Tools, Trash, Workspace, change_tag, child_env
+from bench.measure import CommandFailedError, Invocation, run_invocation, tree_rss_kb
+from bench.rows import ROW_IDS, ROWS
 
 REPO = Path(__file__).resolve().parents[2]
-KUBECTL = Path("/usr/bin/kubectl")
-ENVS = ("qa", "e2e", "stage", "prod")
-APPS = ("app-000", "app-001", "app-002")
-# Kapitan lives in its own venv (bench/README.md): this variable names its program, else PATH.
 KAPITAN_ENV = "KCONFIG_BENCH_KAPITAN"
+TABLE_HEADER = "| workload | now | target | met |"
 
 
 def _kapitan() -> str | None:
@@ -32,212 +31,183 @@ def _kapitan() -> str | None:
 
 
 KAPITAN = _kapitan()
-NEEDS_KAPITAN = pytest.mark.skipif(
-    KAPITAN is None, reason=f"needs kapitan (${KAPITAN_ENV} or on PATH)"
-)
 
 
-def _kustomize(overlay: Path) -> list[dict[str, Any]]:
-    done = subprocess.run(
-        [str(KUBECTL), "kustomize", str(overlay)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return [d for d in yaml.safe_load_all(done.stdout) if d]
-
-
-def _run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def _bench(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != KAPITAN_ENV}
     return subprocess.run(
-        [sys.executable, *args],
+        [sys.executable, "-m", "bench.run", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
+        env=env,
     )
 
 
-def _load(path: Path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-def _files(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
-
-
-@pytest.fixture(scope="module")
-def fleet3(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("fleet3")
-    done = _run("-m", "bench.fleet", "--n", "3", "--out", str(out))
-    assert done.returncode == 0, done.stderr
-    return out
-
-
-def test_kconfig_project_shape(fleet3: Path) -> None:
-    project = fleet3 / "kconfig"
-    files = _files(project)
-    assert len(files) == 1 + len(APPS) + len(ENVS) * (1 + len(APPS))
-    assert _load(project / "kconfig.yaml") == {
-        "project": "shop",
-        "environments": list(ENVS),
-        "output": "deploy",
-    }
-    assert sorted(p.name for p in (project / "bases").iterdir()) == list(APPS)
-    for env in ENVS:
-        names = sorted(p.name for p in (project / "overlays" / env).iterdir())
-        assert names == sorted(["env.yaml", *(f"{app}.yaml" for app in APPS)])
-
-
-def test_kconfig_values(fleet3: Path) -> None:
-    project = fleet3 / "kconfig"
-    base = _load(project / "bases" / "app-001" / "app.yaml")
-    assert base["image"]["repository"] == "registry.example.com/shop/app-001"
-    assert base["port"] == 8080
-    assert base["networkPolicy"] == {"enabled": True, "allowFrom": []}
-    prod = _load(project / "overlays" / "prod" / "env.yaml")
-    assert prod["namespace"] == "shop-prod"
-    assert prod["domain"] == "prod.example.com"
-    assert prod["labels"] == {"env": "prod"}
-    assert prod["allowNamespaces"] == ["ingress-nginx"]
-    assert prod["defaults"] == {"replicas": 3, "resources": {"limits": {"memory": "512Mi"}}}
-    assert _load(project / "overlays" / "stage" / "env.yaml")["defaults"] == {"replicas": 2}
-    assert _load(project / "overlays" / "qa" / "app-001.yaml") == {"image": {"tag": "1.1.0-rc"}}
-    assert _load(project / "overlays" / "prod" / "app-002.yaml") == {"image": {"tag": "1.2.0"}}
-
-
-def test_kustomize_tree_shape(fleet3: Path) -> None:
-    tree = fleet3 / "kustomize"
-    assert len(_files(tree)) == len(APPS) * 5 + len(ENVS) * 2
-    base = sorted(p.name for p in (tree / "base" / "app-000").iterdir())
-    assert base == sorted(
-        [
-            "kustomization.yaml",
-            "deployment.yaml",
-            "service.yaml",
-            "ingress.yaml",
-            "networkpolicy.yaml",
-        ]
-    )
-    overlay = _load(tree / "overlays" / "prod" / "kustomization.yaml")
-    assert overlay["namespace"] == "shop-prod"
-    assert overlay["resources"] == ["namespace.yaml", *(f"../../base/{app}" for app in APPS)]
-    assert [i["newTag"] for i in overlay["images"]] == ["1.0.0", "1.1.0", "1.2.0"]
-    assert len(overlay["patches"]) == 1 + len(APPS)
-
-
-def test_kapitan_inventory_shape(fleet3: Path) -> None:
-    inventory = fleet3 / "kapitan"
-    assert _files(inventory) == sorted(
-        [
-            "components/shop.jsonnet",
-            "inventory/classes/shop.yml",
-            *(f"inventory/targets/{env}.yml" for env in ENVS),
-        ]
-    )
-    target = _load(inventory / "inventory" / "targets" / "qa.yml")
-    assert target["classes"] == ["shop"]
-    assert target["parameters"]["tags"] == {app: f"1.{i}.0-rc" for i, app in enumerate(APPS)}
-
-
-def test_generation_is_deterministic(fleet3: Path, tmp_path: Path) -> None:
-    done = _run("-m", "bench.fleet", "--n", "3", "--out", str(tmp_path))
-    assert done.returncode == 0, done.stderr
-    for tree in ("kconfig", "kustomize", "kapitan"):
-        assert _files(tmp_path / tree) == _files(fleet3 / tree)
-        for name in _files(fleet3 / tree):
-            assert (tmp_path / tree / name).read_bytes() == (fleet3 / tree / name).read_bytes()
-
-
-@pytest.mark.skipif(not KUBECTL.exists(), reason="needs /usr/bin/kubectl")
-@pytest.mark.parametrize("env", ENVS)
-def test_kubectl_kustomize_renders_the_fleet(fleet3: Path, env: str) -> None:
-    docs = _kustomize(fleet3 / "kustomize" / "overlays" / env)
-    assert len(docs) == 4 * len(APPS) + 1
-    kinds = Counter(d["kind"] for d in docs)
-    assert kinds == {
-        "Namespace": 1,
-        **dict.fromkeys(["Deployment", "Service", "Ingress", "NetworkPolicy"], len(APPS)),
-    }
-    deployment = next(
-        d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "app-002"
-    )
-    assert deployment["metadata"]["namespace"] == f"shop-{env}"
-    assert deployment["spec"]["selector"] == {"matchLabels": {"app.kubernetes.io/name": "app-002"}}
-    container = deployment["spec"]["template"]["spec"]["containers"][0]
-    suffix = "-rc" if env in ("qa", "e2e") else ""
-    assert container["image"] == f"registry.example.com/shop/app-002:1.2.0{suffix}"
-    assert deployment["spec"]["replicas"] == {"qa": 1, "e2e": 1, "stage": 2, "prod": 3}[env]
-    limit = "512Mi" if env == "prod" else "256Mi"
-    assert container["resources"]["limits"]["memory"] == limit
-    ingress = next(d for d in docs if d["kind"] == "Ingress" and d["metadata"]["name"] == "app-002")
-    assert ingress["spec"]["rules"][0]["host"] == f"app-002.{env}.example.com"
-
-
-@pytest.mark.skipif(not KUBECTL.exists(), reason="needs /usr/bin/kubectl")
-@NEEDS_KAPITAN
-def test_kapitan_renders_what_kustomize_renders(fleet3: Path, tmp_path: Path) -> None:
-    assert KAPITAN is not None
-    done = subprocess.run(
-        [KAPITAN, "compile", "--output-path", str(tmp_path)],
-        cwd=fleet3 / "kapitan",
+def _kconfig_runs() -> None:
+    probe = subprocess.run(
+        [sys.executable, "-m", "kconfig", "--version"],
+        cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=60,
         check=False,
     )
+    if probe.returncode != 0:
+        pytest.skip(f"python -m kconfig --version fails: {probe.stderr.strip()[-300:]}")
+
+
+def _target_rows(report: str) -> dict[str, list[str]]:
+    """The target table's rows by workload: [now, target, met]."""
+    lines = report.split(TABLE_HEADER, 1)[1].split("\n\n", 1)[0].splitlines()[2:]
+    rows = {}
+    for line in lines:
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+# --- the harness as a developer runs it ------------------------------------------------------
+
+
+def test_smoke_prints_every_row_of_the_issue_table(tmp_path: Path) -> None:
+    _kconfig_runs()
+    done = _bench("--smoke", "--work", str(tmp_path))
     assert done.returncode == 0, done.stderr[-3000:]
-    assert sorted(p.name for p in (tmp_path / "compiled").iterdir()) == sorted(ENVS)
-    for env in ENVS:
-        compiled = sorted((tmp_path / "compiled" / env).glob("*.yaml"))
-        assert len(compiled) == 4 * len(APPS) + 1
-        kapitan = sorted(json.dumps(_load(path), sort_keys=True) for path in compiled)
-        kustomize = _kustomize(fleet3 / "kustomize" / "overlays" / env)
-        assert kapitan == sorted(json.dumps(d, sort_keys=True) for d in kustomize)
+    rows = _target_rows(done.stdout)
+    assert list(rows) == [r.workload for r in ROWS]
+    for row in ROWS:
+        now, target, met = rows[row.workload]
+        assert target == row.target
+        assert met == "- (smoke)"
+        if row.id != "w2-500":  # needs Kapitan, not given here
+            assert "n/a" not in now, (row.id, now)
+    assert "n/a (kapitan not measured" in rows[ROWS[2].workload][0]
+    for section in ("## Machine", "## Measurements", "## How it is measured", "load average"):
+        assert section in done.stdout
+    assert "truly cold" in done.stdout
+    assert "warm, file changed" in done.stdout
+    assert not (tmp_path / "runs").exists()  # every copy deleted after the last run
+    assert not (tmp_path / ".trash").exists()
 
 
-def test_run_smoke(tmp_path: Path) -> None:
-    # kconfig is written alongside this harness: skip until it starts and has `build`.
-    for args in (("--version",), ("build", "--help")):
-        probe = _run("-m", "kconfig", *args, timeout=60)
-        if probe.returncode != 0:
-            reason = probe.stderr.strip()[-300:]
-            pytest.skip(f"python -m kconfig {' '.join(args)} fails: {reason}")
-    done = _run("-m", "bench.run", "--smoke", "--work", str(tmp_path), timeout=600)
+def test_rows_are_selectable(tmp_path: Path) -> None:
+    _kconfig_runs()
+    done = _bench("--smoke", "--rows", "w1-1", "--work", str(tmp_path), timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "| workload | N | kconfig | Kustomize |" in done.stdout
-    assert "| W1 prod -> stdout | 10 |" in done.stdout
-    assert "| W2 4 envs -> files | 10 |" in done.stdout
+    assert list(_target_rows(done.stdout)) == [ROWS[0].workload]
 
 
-def test_run_refuses_a_missing_kapitan_cmd(tmp_path: Path) -> None:
+def test_list_rows_and_unknown_rows() -> None:
+    listed = _bench("--list-rows", timeout=60)
+    assert listed.returncode == 0
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == list(ROW_IDS)
+    bad = _bench("--rows", "w9", timeout=60)
+    assert bad.returncode == 2
+    assert "unknown row" in bad.stderr
+
+
+def test_a_missing_kapitan_cmd_is_a_usage_error(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-kapitan"
-    done = _run("-m", "bench.run", "--smoke", "--kapitan-cmd", str(missing), timeout=60)
+    done = _bench("--smoke", "--kapitan-cmd", str(missing), timeout=60)
     assert done.returncode == 2
     assert f"--kapitan-cmd: cannot find the program of '{missing}'" in done.stderr
 
 
-@NEEDS_KAPITAN
-def test_run_smoke_kapitan_column(tmp_path: Path) -> None:
+@pytest.mark.skipif(KAPITAN is None, reason=f"needs kapitan (${KAPITAN_ENV} or on PATH)")
+def test_the_kapitan_row_measures_kapitan(tmp_path: Path) -> None:
+    _kconfig_runs()
     assert KAPITAN is not None
-    args = ("--smoke", "--tools", "kapitan", "--kapitan-cmd", KAPITAN, "--work", str(tmp_path))
-    done = _run("-m", "bench.run", *args, timeout=600)
+    args = ("--smoke", "--rows", "w2-500", "--kapitan-cmd", KAPITAN, "--work", str(tmp_path))
+    done = _bench(*args)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "| workload | N | kconfig | Kustomize | Kapitan |" in done.stdout
-    assert f"(`{KAPITAN}`) |" in done.stdout
-    # Only Kapitan ran: each measured row has two skipped cells and a time, then RSS cells.
-    for row in ("start-up: --version | 1", "W1 prod -> stdout | 10", "W2 4 envs -> files | 10"):
-        assert f"| {row} | skipped | skipped | " in done.stdout
-    compiled = tmp_path / "out-10" / "kapitan-w2" / "compiled"
-    assert sorted(p.name for p in compiled.iterdir()) == sorted(ENVS)
-    assert len(list((compiled / "prod").glob("*.yaml"))) == 4 * 10 + 1
+    now = _target_rows(done.stdout)[ROWS[2].workload][0]
+    assert now.endswith(" s)") and "x (" in now, now
+    assert f"(`{KAPITAN}`)" in done.stdout
 
 
-def test_outputs_are_moved_aside_between_runs_and_deleted_at_the_end(tmp_path: Path) -> None:
-    from bench.run import Trash
+# --- the conditions --------------------------------------------------------------------------
 
+# A stand-in for kconfig: leaves a file in its per-user cache and one in the project's cache.
+FAKE_KCONFIG = (
+    "import os, pathlib, sys; "
+    "c = pathlib.Path(os.environ['XDG_CACHE_HOME']) / 'kconfig'; c.mkdir(exist_ok=True); "
+    "(c / 'seen').write_text('x'); "
+    "p = pathlib.Path('.kconfig-cache'); p.mkdir(exist_ok=True); (p / 'entry').write_text('x')"
+)
+
+
+def _jobs(tmp_path: Path) -> Jobs:
+    tools = Tools((sys.executable, "-c", FAKE_KCONFIG), None, None)
+    return Jobs(tools, Workspace(tmp_path, Trash(tmp_path / ".trash")), timeout=60)
+
+
+def test_every_cold_run_gets_a_fresh_copy_and_empty_caches(tmp_path: Path) -> None:
+    jobs = _jobs(tmp_path)
+    job = jobs.kconfig_cold("cold", 2, ("build",))
+    master = jobs.ws.master(2, "kconfig")
+    seen = set()
+    for run in range(2):
+        invocation = job.prepare(run)
+        assert invocation.cwd not in seen and invocation.cwd != master
+        seen.add(invocation.cwd)
+        assert sorted(p.name for p in invocation.cwd.iterdir()) == sorted(
+            p.name for p in master.iterdir()
+        )
+        cache = Path(invocation.env["XDG_CACHE_HOME"])
+        assert cache.is_dir() and not any(cache.iterdir())
+        assert invocation.env["PYTHONDONTWRITEBYTECODE"] == "1"
+        run_invocation(invocation, "cold", stderr_path=tmp_path / "err", timeout=60)
+        assert (invocation.cwd / ".kconfig-cache" / "entry").exists()
+    assert not (master / ".kconfig-cache").exists()  # the master is never run in
+
+
+def test_warm_runs_keep_what_the_warm_up_left(tmp_path: Path) -> None:
+    jobs = _jobs(tmp_path)
+    job = jobs.kconfig_warm("warm", 2, ("validate",), change=change_tag)
+    assert job.setup is not None
+    job.setup()
+    tags = []
+    for run in range(2):
+        invocation = job.prepare(run)
+        assert (invocation.cwd / ".kconfig-cache" / "entry").exists()
+        assert (Path(invocation.env["XDG_CACHE_HOME"]) / "kconfig" / "seen").exists()
+        tags.append((invocation.cwd / CHANGED_FILE).read_text(encoding="utf-8"))
+    assert tags[0] != tags[1]  # every run changes the file
+
+
+def test_child_env_drops_kconfig_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("KCONFIG_JOBS", "1")
+    env = child_env(tmp_path)
+    assert "KCONFIG_JOBS" not in env
+    assert env["XDG_CACHE_HOME"] == str(tmp_path)
+
+
+def test_a_sample_has_wall_memory_and_the_process_tree(tmp_path: Path) -> None:
+    code = "import os, time; pid = os.fork(); time.sleep(0.2); pid and os.waitpid(pid, 0)"
+    invocation = Invocation(((sys.executable, "-c", code),), tmp_path, dict(os.environ))
+    sample = run_invocation(
+        invocation, "fork", stderr_path=tmp_path / "err", timeout=60, sample_tree=True
+    )
+    assert sample.wall > 0.1
+    assert sample.maxrss_kb > 0
+    assert sample.tree_kb > sample.maxrss_kb  # two processes, added up
+    assert sample.other_cpu >= 0
+    assert tree_rss_kb(os.getpid()) > 0
+
+
+def test_a_failing_command_reports_its_stderr(tmp_path: Path) -> None:
+    code = "import sys; print('broken fleet', file=sys.stderr); sys.exit(4)"
+    invocation = Invocation(((sys.executable, "-c", code),), tmp_path, dict(os.environ))
+    with pytest.raises(CommandFailedError) as err:
+        run_invocation(invocation, "bad", stderr_path=tmp_path / "err", timeout=60)
+    assert err.value.failure.detail == "exit 4"
+    assert "broken fleet" in err.value.failure.stderr_tail
+
+
+def test_outputs_are_moved_aside_and_deleted_at_the_end(tmp_path: Path) -> None:
     trash = Trash(tmp_path / ".trash")
     for name in ("out", "out"):  # the same name twice: both kept until the end
         (tmp_path / name / "qa").mkdir(parents=True)
@@ -248,3 +218,8 @@ def test_outputs_are_moved_aside_between_runs_and_deleted_at_the_end(tmp_path: P
     assert len(list((tmp_path / ".trash").iterdir())) == 2
     trash.empty()
     assert not (tmp_path / ".trash").exists()
+
+
+def test_the_changed_file_is_an_overlay_of_the_fleet(tmp_path: Path) -> None:
+    fleetgen.write_kconfig_project(2, tmp_path)
+    assert (tmp_path / CHANGED_FILE).is_file()
