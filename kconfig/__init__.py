@@ -173,6 +173,6 @@ def kubernetes_versions() -> tuple[str, ...]:
 
 def semantic_checks() -> tuple[Check, ...]:
     """The semantic checks (id, severity, summary), as ``kconfig validate --list-checks``."""
-    from kconfig.check.semantic import CHECKS
+    from kconfig.check.registry import CHECKS
 
     return tuple(CHECKS)

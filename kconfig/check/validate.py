@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from kconfig.check.registry import CHECKS
 from kconfig.check.schemas import (
     CrdVersion,
     SchemaError,
@@ -31,7 +32,7 @@ from kconfig.check.schemas import (
     SchemaStore,
     load_crd_file,
 )
-from kconfig.check.semantic import CHECKS, CheckContext, Finding, run_checks
+from kconfig.check.semantic import CheckContext, Finding, run_checks
 from kconfig.core.marked import MarkedList, MarkedMap
 from kconfig.core.names import did_you_mean
 from kconfig.core.paths import PathKey, dotted, walk
@@ -389,7 +390,7 @@ class Validator:
             last_env=bool(envs) and envs[-1] == env.name,
             allow_secrets=env.allow_secrets,
         )
-        for check, finding in run_checks(ctx, env.disabled_checks):
+        for check, finding in run_checks(ctx, env.disabled_checks, CHECKS):
             out.append(_finding_diagnostic(check.id, check.severity, finding, locator))
         out.extend(self._setup)
         return [d for d in out if d.code not in env.disabled_checks]

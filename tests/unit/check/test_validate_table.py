@@ -471,7 +471,7 @@ def test_the_table_is_big_enough() -> None:
 
 
 def test_every_check_has_a_case() -> None:
-    from kconfig.check.semantic import CHECKS
+    from kconfig.check.registry import CHECKS
 
     covered = {name.split()[0] for name in CASES if name.startswith("KC")}
     assert {c.id for c in CHECKS} <= covered
