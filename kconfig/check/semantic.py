@@ -73,6 +73,8 @@ class CheckContext:
     manifests: Sequence[Manifest]
     last_env: bool  # the last environment of the promotion chain
     allow_secrets: bool
+    # The project's kubernetesVersion ("1.30"): rules that changed between versions follow it.
+    kubernetes_version: str = "1.30"
     by_kind: Mapping[str, Sequence[Manifest]] = field(init=False)
     workloads: Sequence[Workload] = field(init=False)
 
@@ -158,6 +160,30 @@ def container_values(manifest: Manifest, container: Mapping[str, Any]) -> PathKe
     if name == MAIN_CONTAINER:
         return ()
     return ("sidecars", str(name)) if isinstance(name, str) else None
+
+
+def builtin_finding(m: Manifest, message: str, field: PathKey, *values: PathKey) -> Finding:
+    """A finding located at the app's ``values`` only when a built-in template rendered
+    ``m`` (a custom template or a component may read other values, or order lists its own
+    way): else at the patch that wrote the field, or the template."""
+    builtin = bool(m.app) and m.origin.path.startswith(BUILTIN_PREFIX)
+    return Finding(m, message, field, values if builtin else ())
+
+
+def ingress_rules(m: Manifest) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """(index, rule) of an Ingress's spec.rules."""
+    rules = walk(m.body, ("spec", "rules"))
+    for i, rule in enumerate(rules if isinstance(rules, list) else []):
+        if isinstance(rule, Mapping):
+            yield i, rule
+
+
+def rule_paths(rule: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """(index, entry) of an Ingress rule's http.paths."""
+    paths = walk(rule, ("http", "paths"))
+    for j, entry in enumerate(paths if isinstance(paths, list) else []):
+        if isinstance(entry, Mapping):
+            yield j, entry
 
 
 def _ns(manifest: Manifest, ctx: CheckContext) -> str:

@@ -389,6 +389,7 @@ class Validator:
             manifests=manifests,
             last_env=bool(envs) and envs[-1] == env.name,
             allow_secrets=env.allow_secrets,
+            kubernetes_version=self.sources.config.kubernetes_version,
         )
         for check, finding in run_checks(ctx, env.disabled_checks, CHECKS):
             out.append(_finding_diagnostic(check.id, check.severity, finding, locator))
