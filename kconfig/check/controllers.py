@@ -598,6 +598,7 @@ def check_canary_annotations(ctx: CheckContext) -> Iterator[Finding]:
                     "of its class serves that host and path: ingress-nginx never sends it "
                     "traffic",
                     field,
+                    ("ingress", "annotations", NGINX + "canary"),
                     ("ingress", "path"),
                 )
 
@@ -627,6 +628,7 @@ def check_overlap(ctx: CheckContext) -> Iterator[Finding]:
                 field,
                 ("ingress", "host"),
                 ("ingress", "path"),
+                ("ingress", "enabled"),
             )
 
 
