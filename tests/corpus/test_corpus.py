@@ -24,9 +24,7 @@ def test_the_corpus_is_big_enough() -> None:
 
 
 @pytest.mark.parametrize("case", _cases(), ids=lambda p: p.name)
-def test_corpus_case_is_refused_at_its_line(
-    case: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_corpus_case_is_refused_at_its_line(case: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["-C", str(case / "project"), "validate"])
     err = capsys.readouterr().err
     assert code == 1, err

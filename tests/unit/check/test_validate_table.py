@@ -7,6 +7,7 @@ command as a subprocess.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -474,4 +475,8 @@ def test_every_check_has_a_case() -> None:
     from kconfig.check.registry import CHECKS
 
     covered = {name.split()[0] for name in CASES if name.startswith("KC")}
+    # A negative case under tests/negative/ (its exact expected text) covers a check too.
+    negative = Path(__file__).resolve().parents[2] / "negative"
+    for expected in negative.glob("*/expected"):
+        covered |= set(re.findall(r"\[(KC\d{3})\]$", expected.read_text(), re.MULTILINE))
     assert {c.id for c in CHECKS} <= covered
