@@ -138,6 +138,7 @@ __all__ = [
     "__version__",
     "dump_json",
     "dump_yaml",
+    "input_checks",
     "kubernetes_versions",
     "semantic_checks",
 ]
@@ -169,6 +170,14 @@ def kubernetes_versions() -> tuple[str, ...]:
     from kconfig.check.schemas import SUPPORTED_VERSIONS
 
     return SUPPORTED_VERSIONS
+
+
+def input_checks() -> tuple[tuple[str, str, str], ...]:
+    """The rules on input files beyond their schemas, (id, severity, summary) each, as
+    ``kconfig validate --list-checks`` lists them after the semantic checks."""
+    from kconfig.load.inputs import INPUT_CHECKS
+
+    return INPUT_CHECKS
 
 
 def semantic_checks() -> tuple[Check, ...]:

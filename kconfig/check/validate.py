@@ -45,8 +45,8 @@ from kconfig.errors import (
     UsageError,
     ValidationError,
 )
-from kconfig.load.inputs import SCHEMA_OF_ROLE
-from kconfig.load.paths import PROJECT_FILE, base_file, component_file, overlay_file
+from kconfig.load.inputs import INPUT_CHECKS, SCHEMA_OF_ROLE, stray_overlay_files
+from kconfig.load.paths import PROJECT_FILE, base_file, component_file, overlay_dir, overlay_file
 from kconfig.values.layers import app_values
 
 if TYPE_CHECKING:
@@ -329,10 +329,26 @@ class Validator:
         for rel, role in files:
             diags, cls = self.check_file(rel, role)
             found.extend(diags, cls)
+        found.extend(self._stray_overlays(env), ValidationError)
         found.extend(_unknown_checks(env))
         if overrides:
             self._check_overrides(overrides, found)
         return found
+
+    def _stray_overlays(self, env: Environment) -> list[Diagnostic]:
+        """KC170: files of overlays/<env>/ that kconfig would never read."""
+        folder = overlay_dir(env.name)
+        path = self.sources.files.path(folder)
+        try:
+            names = [p.name for p in path.iterdir() if p.is_file()]
+        except OSError:
+            return []
+        try:
+            apps = self.sources.apps_of(env)
+        except KconfigError:
+            return []  # the apps list is broken: that error is reported already
+        found = stray_overlay_files(folder, names, env.name, apps, self.sources.apps)
+        return [d for d in found if d.code not in env.disabled_checks]
 
     def check_file(self, rel: str, role: str) -> tuple[list[Diagnostic], type[KconfigError]]:
         """The problems of one input file, and the kind of error they are."""
@@ -476,7 +492,7 @@ def _role_rules(doc: MarkedMap, role: str, rel: str) -> list[Diagnostic]:
 
 def _unknown_checks(env: Environment) -> list[Diagnostic]:
     """A check id in ``checks.disable`` that no check has (a typo silences nothing)."""
-    known = sorted({c.id for c in CHECKS} | {NO_SCHEMA})
+    known = sorted({c.id for c in CHECKS} | {NO_SCHEMA} | {c[0] for c in INPUT_CHECKS})
     disable = walk(env.doc, ("checks", "disable"))
     out = []
     for i, code in enumerate(disable if isinstance(disable, MarkedList) else []):

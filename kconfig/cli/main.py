@@ -91,8 +91,17 @@ def _command_of(argv: Sequence[str]) -> str | None:
 
 
 def project_dir(args: argparse.Namespace) -> Path:
-    """The folder to look for kconfig.yaml in (``-C``, else the current folder)."""
-    return Path(getattr(args, "directory", None) or Path.cwd())
+    """The folder to look for kconfig.yaml in (``-C``, else the current folder). A ``-C``
+    folder that does not exist is a usage error: searching upward from it would silently
+    pick the project around it."""
+    given = getattr(args, "directory", None)
+    if given is None:
+        return Path.cwd()
+    folder = Path(given)
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise UsageError(f"-C {given}: the folder {what}")
+    return folder
 
 
 def open_project(args: argparse.Namespace) -> Project:

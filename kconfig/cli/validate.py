@@ -50,9 +50,10 @@ def add_arguments(sub: Any, name: str, common: argparse.ArgumentParser) -> None:
 
 
 def list_checks() -> str:
-    from kconfig import semantic_checks
+    from kconfig import input_checks, semantic_checks
 
-    return "".join(f"{c.id}  {c.severity:<7}  {c.summary}\n" for c in semantic_checks())
+    rows = [(c.id, c.severity, c.summary) for c in semantic_checks()] + list(input_checks())
+    return "".join(f"{code}  {severity:<7}  {summary}\n" for code, severity, summary in rows)
 
 
 def run(args: argparse.Namespace) -> int:

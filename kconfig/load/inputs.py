@@ -20,12 +20,25 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kconfig.core.marked import MarkedMap, locate
-from kconfig.core.names import MAX_NAME, NAME_PATTERN, did_you_mean, name_problem
+from kconfig.core.names import MAX_NAME, NAME_PATTERN, close_matches, did_you_mean, name_problem
 from kconfig.core.paths import PathKey, dotted, walk
 from kconfig.errors import Diagnostic, SourcePos, type_name
 
 INPUT_SCHEMA = "KC090"  # an input file breaks its schema
 UNKNOWN_KEY = "KC091"  # an input file has a key its schema does not know
+STRAY_OVERLAY = "KC170"  # a file under overlays/<env>/ that names no app of the environment
+
+# Input rules that are not schema problems, as `kconfig validate --list-checks` lists them.
+INPUT_CHECKS: tuple[tuple[str, str, str], ...] = (
+    (
+        STRAY_OVERLAY,
+        "error",
+        "every .yaml/.yml/.json file under overlays/<env>/ is env.yaml or <app>.yaml of an "
+        "app of that environment (a typo or a .yml file is never ignored silently)",
+    ),
+)
+# Files of an overlay folder that look like configuration: a README or .gitkeep is not.
+_CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 
 # The schema of each kind of input file.
 SCHEMA_OF_ROLE = {
@@ -297,3 +310,39 @@ class _InputErrors:
         missing = [r for r in err.validator_value if r not in present]
         where = f"`{dotted(path)}`" if path else "the file"
         return [self._diag(path, f"{where} needs the key `{key}`") for key in missing]
+
+
+def stray_overlay_files(
+    folder: str, names: Sequence[str], env: str, apps: Sequence[str], all_apps: Sequence[str]
+) -> list[Diagnostic]:
+    """KC170 for each file ``names`` of ``folder`` (overlays/<env>/) that kconfig would not
+    read: not env.yaml, not <app>.yaml of an app ``env`` renders. kconfig reads overlays by
+    app name, so a misspelt ``redis-folower.yaml`` or a ``.yml`` file would otherwise change
+    nothing, silently."""
+    out = []
+    wanted = {f"{app}.yaml" for app in apps} | {"env.yaml"}
+    for name in sorted(names):
+        if name in wanted or name.startswith(".") or not name.endswith(_CONFIG_SUFFIXES):
+            continue
+        stem = name.rsplit(".", 1)[0]
+        if f"{stem}.yaml" in wanted:
+            why = f"kconfig reads <app>.yaml only (did you mean `{stem}.yaml`?)"
+        elif stem in all_apps:
+            why = (
+                f"app {stem} exists but environment {env} does not render it (its `apps:` "
+                "in env.yaml)"
+            )
+        else:
+            close = close_matches(stem, [*apps, "env"])
+            hint = f" (did you mean `{close[0]}.yaml`?)" if close else ""
+            shown = ", ".join(apps) or "none"
+            why = f"it names no app of environment {env}{hint}; apps: {shown}"
+        out.append(
+            Diagnostic(
+                f"{folder}/{name} is never read: {why}",
+                SourcePos(f"{folder}/{name}", 1, 1),
+                "error",
+                STRAY_OVERLAY,
+            )
+        )
+    return out

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from kconfig.core.names import name_problem
+from kconfig.core.names import did_you_mean, name_problem
 from kconfig.errors import KconfigError, LoadError, SourcePos, UsageError
 from kconfig.load.config import ProjectConfig, load_config
 from kconfig.load.environments import Chain, Environment, build_environment, check_apps, env_chain
@@ -24,6 +24,7 @@ from kconfig.load.paths import (
     COMPONENT_FILE,
     COMPONENTS,
     ENV_FILE,
+    LIB,
     OVERLAYS,
     PROJECT_FILE,
     base_dir,
@@ -144,8 +145,10 @@ class Sources:
         order.
 
         A file under overlays/<env>/ selects that environment and every one that extends
-        it; a base, a component, kconfig.yaml, a schema or a ``crds:`` file selects all.
-        Other files select nothing. Anything else must be an environment name.
+        it; a base, a component, kconfig.yaml, a schema, a ``lib/`` file or a ``crds:`` file
+        selects all. Any other file, inside the project or not, is a usage error (it is no
+        input: validating "it" would check nothing); anything else must be an environment
+        name.
         """
         envs = self.environments
         if not targets:
@@ -162,12 +165,31 @@ class Sources:
                     f"{target!r} is neither an environment (environments: {known}) "
                     "nor a file of the project"
                 )
-            chosen.update(self._affected_by(rel))
+            if not rel:
+                raise UsageError(f"{target}: the file is outside the project at {self.root}")
+            affected = self._affected_by(rel)
+            if not affected:
+                raise UsageError(self._not_an_input(target, rel))
+            chosen.update(affected)
         return [e for e in envs if e in chosen]
+
+    def _not_an_input(self, target: str, rel: str) -> str:
+        parts = rel.split("/")
+        if len(parts) >= 2 and parts[0] == OVERLAYS:
+            envs = self.environments
+            return (
+                f"{target}: {OVERLAYS}/{parts[1]}/ is the folder of no environment"
+                f"{did_you_mean(parts[1], envs)} (environments: {', '.join(envs) or 'none'})"
+            )
+        return (
+            f"{target}: the file is not an input of the project (inputs: {PROJECT_FILE}, "
+            f"{BASES}/, {OVERLAYS}/<env>/, {COMPONENTS}/, {LIB}/, schemas/ and the `crds:` "
+            "files), so validating it checks nothing"
+        )
 
     def _affected_by(self, rel: str) -> set[str]:
         envs = self.environments
-        shared = (f"{BASES}/", f"{COMPONENTS}/", "schemas/")
+        shared = (f"{BASES}/", f"{COMPONENTS}/", f"{LIB}/", "schemas/")
         if rel == PROJECT_FILE or rel.startswith(shared) or rel in self.config.crds:
             return set(envs)
         parts = rel.split("/")

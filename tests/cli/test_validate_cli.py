@@ -85,7 +85,19 @@ def test_files_select_the_environments_they_affect(tmp_path: Path) -> None:
     result = run_kconfig("validate", "overlays/qa/myapp.yaml", cwd=root)
     assert (result.returncode, result.stderr) == (0, "0 errors, 0 warnings in 2 environments\n")
     result = run_kconfig("validate", "README.md", cwd=root)
-    assert (result.returncode, result.stderr) == (0, "0 errors, 0 warnings in 0 environments\n")
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        "kconfig: error: README.md: the file is not an input of the project"
+    )
+
+
+def test_c_with_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "p", MINIMAL)
+    result = run_kconfig("-C", "nosuchdir", "validate", cwd=root)
+    assert (result.returncode, result.stderr) == (
+        2,
+        "kconfig: error: -C nosuchdir: the folder does not exist\n",
+    )
 
 
 def test_an_unknown_environment_is_a_usage_error(tmp_path: Path) -> None:

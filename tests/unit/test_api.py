@@ -53,6 +53,7 @@ PUBLIC = [
     "__version__",
     "dump_json",
     "dump_yaml",
+    "input_checks",
     "kubernetes_versions",
     "semantic_checks",
 ]

@@ -3,6 +3,7 @@ manifest, field and producer, which environments files affect, and the report.""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -160,7 +161,6 @@ def estate(tmp_path: Path) -> kconfig.Project:
         (["kconfig.yaml"], ["qa", "e2e", "stage", "prod"]),
         (["components/x/values.yaml"], ["qa", "e2e", "stage", "prod"]),
         (["schemas/x.json"], ["qa", "e2e", "stage", "prod"]),
-        (["README.md"], []),
         (["overlays/prod/frontend.yaml", "qa"], ["qa", "prod"]),
     ],
 )
@@ -175,7 +175,25 @@ def test_absolute_and_outside_paths(estate: kconfig.Project, tmp_path: Path) -> 
     assert estate.select_environments([target], tmp_path) == ["stage"]
     outside = tmp_path / "elsewhere.yaml"
     outside.write_text("a: 1\n")
-    assert estate.select_environments([str(outside)], estate.root) == []
+    with pytest.raises(UsageError, match="the file is outside the project at "):
+        estate.select_environments([str(outside)], estate.root)
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("README.md", "README.md: the file is not an input of the project (inputs: kconfig.yaml"),
+        (
+            "overlays/qaa/myapp.yaml",
+            "overlays/qaa/ is the folder of no environment (did you mean `qa`?)",
+        ),
+    ],
+)
+def test_a_file_that_is_no_input_is_a_usage_error(
+    estate: kconfig.Project, target: str, message: str
+) -> None:
+    with pytest.raises(UsageError, match=re.escape(message)):
+        estate.select_environments([target], estate.root)
 
 
 def test_an_unknown_target_is_a_usage_error(estate: kconfig.Project) -> None:
