@@ -220,12 +220,18 @@ def test_canary_analysis_step_runs_the_background_template() -> None:
 def test_ingress_canary_family() -> None:
     p = _planning({"type": "ingressCanary", "ingressCanary": {"tag": "2.0", "weight": 10}})
     parts = ingress_canary.plan(p)
-    assert [(w.name, w.image, w.labels["track"], w.replicas) for w in parts.workloads] == [
+    assert [
+        (w.name, w.image, w.labels["kconfig.dev/track"], w.replicas) for w in parts.workloads
+    ] == [
         ("web", "r/web:1.0", "stable", None),
         ("web-canary", "r/web:2.0", "canary", 1),
     ]
-    # The stable Deployment keeps the selector a rolling app has: it is immutable.
-    assert parts.workloads[0].selector == SELECTOR
+    # Each track's Deployment and Service select that track only (no overlap, KC120/KC121).
+    assert [w.selector for w in parts.workloads] == [
+        {**SELECTOR, "kconfig.dev/track": "stable"},
+        {**SELECTOR, "kconfig.dev/track": "canary"},
+    ]
+    assert [s.selector for s in parts.services] == [w.selector for w in parts.workloads]
     assert parts.ingresses[1].annotations == {
         "nginx.ingress.kubernetes.io/canary": "true",
         "nginx.ingress.kubernetes.io/canary-weight": "10",
@@ -241,7 +247,7 @@ def test_ingress_blue_green_family() -> None:
         ("web-blue", "r/web:1.0"),
         ("web-green", "r/web:2"),
     ]
-    assert parts.services[-1] == Service("web", {**SELECTOR, "color": "green"})
+    assert parts.services[-1] == Service("web", {**SELECTOR, "kconfig.dev/color": "green"})
     assert parts.ingresses == (Ingress("web", "web-green"),)
 
 
