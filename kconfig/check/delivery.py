@@ -53,7 +53,7 @@ def selects(selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
 
 
 def _expression(expr: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
-    key, op = expr.get("key"), expr.get("operator")
+    key, op = str(expr.get("key")), expr.get("operator")
     values = expr.get("values") or []
     if op == "In":
         return key in labels and labels[key] in values
