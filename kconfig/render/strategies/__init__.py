@@ -108,6 +108,8 @@ CHECKS: Final[Mapping[str, str]] = {
     "KC217": "an image tag in strategy values is not a string (YAML read a number or boolean)",
     "KC218": "a value the built-in templates need (image.repository, port, service.port, "
     "ingress.path) is deleted by a null or never set",
+    "KC123": "strategy.blueGreen.previewIngress is enabled but has no host (previewIngress.host, "
+    "ingress.host or the environment's domain)",
 }
 
 # strategy.type -> the family that plans it, in the order messages list the types (the app
@@ -132,11 +134,13 @@ def plan_strategy(
     image: str | None,
     *,
     namespace: str = "",
+    host: str | None = None,
     locator: Locator | None = None,
 ) -> dict[str, Any]:
     """The objects the app's strategy renders; ValidationError (every problem) if the
-    strategy values are wrong."""
-    p = Planning(App(app, values, dict(labels), dict(selector), image, namespace), locator)
+    strategy values are wrong. ``host``: the host of the app's Ingress, if it has one."""
+    facts = App(app, values, dict(labels), dict(selector), image, namespace, host)
+    p = Planning(facts, locator)
     kind = strategy_type(p)
     plan = {"type": kind, **PLANNERS[kind].plan(p).as_json()}
     plan["analysisTemplates"] = p.analyses.templates

@@ -276,7 +276,9 @@ def test_the_plan_is_the_parts_as_json() -> None:
             }
         ],
         "services": [{"name": "web", "selector": SELECTOR}],
-        "ingresses": [{"name": "web", "service": "web", "annotations": {}}],
+        "ingresses": [
+            {"name": "web", "service": "web", "annotations": {}, "host": None, "tlsSecret": None}
+        ],
         "analysisTemplates": [],
     }
     assert list(plan) == ["type", "workloads", "services", "ingresses", "analysisTemplates"]
