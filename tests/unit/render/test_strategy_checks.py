@@ -318,8 +318,8 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
             (
                 "KC123",
                 "4:31: error: strategy.blueGreen.previewIngress: the preview Ingress "
-                "web-preview needs a host of its own: set strategy.blueGreen.previewIngress.host, ingress.host or "
-                "the environment's domain",
+                "web-preview needs a host of its own: set "
+                "strategy.blueGreen.previewIngress.host, ingress.host or the environment's domain",
             )
         ],
     ),
