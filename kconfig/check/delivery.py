@@ -16,6 +16,10 @@ should, and a progressive-delivery analysis can measure what it claims to.
   data, and Argo Rollouts errors every measurement until the rollout aborts
   (argoproj/argo-rollouts ``utils/evaluate/evaluate.go``: "no data returned from the metric
   provider").
+- KC124 (warning): a NetworkPolicy peer ``podSelector`` of the policy's own namespace
+  matches the pods of no rendered workload (an ``allowFrom: [{app: ...}]`` typo, or an app
+  the environment does not render), so the rule admits nothing (kubernetes/api
+  ``networking/v1/types.go``: a podSelector peer selects pods in the policy's namespace).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from kconfig.core.paths import PathKey, walk
 __all__ = [
     "CHECKS",
     "check_analysis_series",
+    "check_policy_peers",
     "check_service_targets",
     "check_workload_overlap",
     "matches",
@@ -442,6 +447,30 @@ def _hint(rollout: Manifest, matchers: Sequence[Matcher]) -> str:
     return ""
 
 
+# -- KC124 NetworkPolicy peers that select no pod -------------------------------------------
+def check_policy_peers(ctx: CheckContext) -> Iterator[Finding]:
+    pods: dict[str, list[Mapping[str, Any]]] = {}
+    for w in ctx.workloads:
+        pods.setdefault(_ns(w.manifest, ctx), []).append(w.labels)
+    for m in ctx.of_kind("NetworkPolicy"):
+        rules = walk(m.body, ("spec", "ingress"))
+        for i, rule in enumerate(rules if isinstance(rules, list) else []):
+            peers = walk(rule, ("from",))
+            for j, peer in enumerate(peers if isinstance(peers, list) else []):
+                selector = walk(peer, ("podSelector",))
+                if not isinstance(selector, Mapping) or "namespaceSelector" in peer:
+                    continue  # another namespace's pods: not rendered here
+                if any(selects(selector, labels) for labels in pods.get(_ns(m, ctx), ())):
+                    continue
+                yield Finding(
+                    m,
+                    f"podSelector {_shown(selector)} matches the pods of no workload rendered "
+                    f"in {ctx.env}, so this peer admits nothing",
+                    ("spec", "ingress", i, "from", j, "podSelector"),
+                    (("networkPolicy", "allowFrom", j), ("networkPolicy", "allowFrom")),
+                )
+
+
 CHECKS: tuple[Check, ...] = (
     Check(
         "KC120",
@@ -460,5 +489,11 @@ CHECKS: tuple[Check, ...] = (
         "error",
         "an analysis over ingress-nginx metrics selects series a rendered Ingress produces",
         check_analysis_series,
+    ),
+    Check(
+        "KC124",
+        "warning",
+        "a NetworkPolicy's podSelector peer matches the pods of a rendered workload",
+        check_policy_peers,
     ),
 )

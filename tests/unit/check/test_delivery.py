@@ -7,7 +7,16 @@ from typing import Any
 
 import pytest
 
-from kconfig.check.delivery import check_service_targets, check_workload_overlap, selects
+from kconfig.check.delivery import (
+    check_analysis_series,
+    check_policy_peers,
+    check_service_targets,
+    check_workload_overlap,
+    matches,
+    nginx_series,
+    parse_selectors,
+    selects,
+)
 from kconfig.check.semantic import CheckContext
 from kconfig.core.manifests import Manifest
 from kconfig.errors import SourcePos
@@ -153,3 +162,121 @@ def test_service_reaching_another_apps_pods() -> None:
 def test_service_of_one_workload_is_clean() -> None:
     web = _deploy("web", {NAME: "web"}, {"matchLabels": {NAME: "web"}})
     assert list(check_service_targets(_ctx(web, _service("web", {NAME: "web"})))) == []
+
+
+# -- KC122 ---------------------------------------------------------------------------------
+QUERY_BY_CANARY = (
+    'sum(rate(nginx_ingress_controller_requests{namespace="shop-qa",'
+    'canary="shop-qa-{{args.service-name}}-80"}[5m]))'
+)
+QUERY_BY_SERVICE = (
+    'sum(rate(nginx_ingress_controller_requests{namespace="shop-qa",'
+    'service="{{args.service-name}}",status!~"5.."}[5m]))'
+)
+
+
+def _ingress(name: str, service: str, annotations: dict[str, str] | None = None) -> Manifest:
+    backend = {"service": {"name": service, "port": {"number": 80}}}
+    rule = {"host": "web.example.com", "http": {"paths": [{"path": "/", "backend": backend}]}}
+    m = _m("Ingress", name, api="networking.k8s.io/v1", spec={"rules": [rule]})
+    if annotations:
+        m.body["metadata"]["annotations"] = annotations
+    return m
+
+
+def _template(query: str) -> Manifest:
+    metric = {"name": "success-rate", "provider": {"prometheus": {"query": query}}}
+    spec = {"args": [{"name": "service-name"}], "metrics": [metric]}
+    return _m("AnalysisTemplate", "web-success-rate", api="argoproj.io/v1alpha1", spec=spec)
+
+
+def _canary_rollout(measured: str, nginx: bool = True) -> Manifest:
+    run = {
+        "templates": [{"templateName": "web-success-rate"}],
+        "args": [{"name": "service-name", "value": measured}],
+    }
+    canary: dict[str, Any] = {"canaryService": "web-canary", "analysis": run}
+    if nginx:
+        canary["stableService"] = "web"
+        canary["trafficRouting"] = {"nginx": {"stableIngress": "web"}}
+    spec = {"strategy": {"canary": canary}}
+    return _m("Rollout", "web", api="argoproj.io/v1alpha1", spec=spec)
+
+
+def test_nginx_canary_series_carry_the_stable_ingress_and_the_canary_upstream() -> None:
+    ctx = _ctx(_ingress("web", "web"), _canary_rollout("web-canary"))
+    assert nginx_series(ctx, NS) == [
+        {"namespace": NS, "ingress": "web", "service": "web"},
+        {"namespace": NS, "ingress": "web", "service": "web", "canary": "shop-qa-web-canary-80"},
+    ]
+
+
+def test_a_canary_ingress_merges_into_the_primary_location() -> None:
+    canary = _ingress("web-canary", "web-canary", {"nginx.ingress.kubernetes.io/canary": "true"})
+    series = nginx_series(_ctx(_ingress("web", "web"), canary), NS)
+    assert {"namespace": NS, "ingress": "web-canary", "service": "web-canary"} not in series
+    assert series[-1]["canary"] == "shop-qa-web-canary-80"
+
+
+def test_canary_query_by_canary_label_is_clean() -> None:
+    ctx = _ctx(_ingress("web", "web"), _canary_rollout("web-canary"), _template(QUERY_BY_CANARY))
+    assert list(check_analysis_series(ctx)) == []
+
+
+def test_canary_query_by_service_gets_no_data() -> None:
+    ctx = _ctx(_ingress("web", "web"), _canary_rollout("web-canary"), _template(QUERY_BY_SERVICE))
+    (finding,) = check_analysis_series(ctx)
+    assert finding.field == ("spec", "strategy", "canary", "analysis")
+    assert 'selects ingress-nginx series {namespace="shop-qa",service="web-canary"}' in (
+        finding.message
+    )
+    assert finding.message.endswith("select on canary instead")
+
+
+def test_replica_weighted_canary_measures_the_service_the_ingress_routes_to() -> None:
+    rollout = _canary_rollout("web", nginx=False)
+    assert (
+        list(
+            check_analysis_series(
+                _ctx(_ingress("web", "web"), rollout, _template(QUERY_BY_SERVICE))
+            )
+        )
+        == []
+    )
+    # without an Ingress nothing ever carries the app's requests through ingress-nginx
+    (finding,) = check_analysis_series(_ctx(rollout, _template(QUERY_BY_SERVICE)))
+    assert "no rendered Ingress produces" in finding.message
+
+
+def test_matchers_follow_prometheus() -> None:
+    series = {"namespace": "a", "service": "web"}
+    assert matches([("service", "=~", "we.")], series)
+    assert not matches([("service", "=~", "we")], series)  # anchored
+    assert matches([("canary", "=", "")], series)  # absent label: empty string
+    assert not matches([("canary", "!=", "")], series)
+    assert matches([("status", "=", "503")], series)  # traffic-given labels never judged
+
+
+def test_parse_selectors_reads_quoted_braces() -> None:
+    assert parse_selectors(QUERY_BY_CANARY) == [
+        [("namespace", "=", "shop-qa"), ("canary", "=", "shop-qa-{{args.service-name}}-80")]
+    ]
+
+
+# -- KC124 ---------------------------------------------------------------------------------
+def _policy(*peers: dict[str, Any]) -> Manifest:
+    spec = {"podSelector": {}, "ingress": [{"from": list(peers)}]}
+    return _m("NetworkPolicy", "api", app="api", api="networking.k8s.io/v1", spec=spec)
+
+
+def test_policy_peer_matching_no_pods() -> None:
+    web = _deploy("web", {NAME: "web"}, {"matchLabels": {NAME: "web"}})
+    policy = _policy(
+        {"podSelector": {"matchLabels": {NAME: "web"}}},
+        {"podSelector": {"matchLabels": {NAME: "wbe"}}},
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}},
+        {"namespaceSelector": {}, "podSelector": {"matchLabels": {NAME: "elsewhere"}}},
+    )
+    (finding,) = check_policy_peers(_ctx(web, policy))
+    assert finding.field == ("spec", "ingress", 0, "from", 1, "podSelector")
+    assert finding.values[0] == ("networkPolicy", "allowFrom", 1)
