@@ -39,6 +39,13 @@ def _deploy(
     return _m("Deployment", name, app, api="apps/v1", spec=spec)
 
 
+def _track(track: str) -> Manifest:
+    """A Deployment of one ingressCanary track, selecting only that track."""
+    name = "web" if track == "stable" else f"web-{track}"
+    labels = {NAME: "web", TRACK: track}
+    return _deploy(name, labels, {"matchLabels": labels})
+
+
 def _service(name: str, selector: dict[str, str], app: str = "web") -> Manifest:
     return _m("Service", name, app, spec={"selector": selector, "ports": [{"port": 80}]})
 
@@ -85,11 +92,7 @@ def test_selects(selector: dict[str, Any], labels: dict[str, str], expected: boo
 
 def test_overlap_of_the_old_ingress_canary_is_found_once() -> None:
     stable = _deploy("web", {NAME: "web", TRACK: "stable"}, {"matchLabels": {NAME: "web"}})
-    canary = _deploy(
-        "web-canary",
-        {NAME: "web", TRACK: "canary"},
-        {"matchLabels": {NAME: "web", TRACK: "canary"}},
-    )
+    canary = _track("canary")
     (finding,) = check_workload_overlap(_ctx(stable, canary))
     assert finding.manifest is stable
     assert finding.field == ("spec", "selector")
@@ -98,14 +101,7 @@ def test_overlap_of_the_old_ingress_canary_is_found_once() -> None:
 
 
 def test_tracks_that_select_themselves_do_not_overlap() -> None:
-    stable = _deploy(
-        "web", {NAME: "web", TRACK: "stable"}, {"matchLabels": {NAME: "web", TRACK: "stable"}}
-    )
-    canary = _deploy(
-        "web-canary",
-        {NAME: "web", TRACK: "canary"},
-        {"matchLabels": {NAME: "web", TRACK: "canary"}},
-    )
+    stable, canary = _track("stable"), _track("canary")
     assert list(check_workload_overlap(_ctx(stable, canary))) == []
 
 
@@ -132,14 +128,7 @@ def test_overlap_through_match_expressions() -> None:
 
 
 def test_service_reaching_two_workloads() -> None:
-    stable = _deploy(
-        "web", {NAME: "web", TRACK: "stable"}, {"matchLabels": {NAME: "web", TRACK: "stable"}}
-    )
-    canary = _deploy(
-        "web-canary",
-        {NAME: "web", TRACK: "canary"},
-        {"matchLabels": {NAME: "web", TRACK: "canary"}},
-    )
+    stable, canary = _track("stable"), _track("canary")
     wide = _service("web", {NAME: "web"})
     narrow = _service("web-canary", {NAME: "web", TRACK: "canary"})
     (finding,) = check_service_targets(_ctx(stable, canary, wide, narrow))
