@@ -602,6 +602,17 @@ def test_namespace_and_isolation_policy(render: Callable[..., Rendered], tmp_pat
         "env": "qa",
         "team": "web",
     }
+    # Every pod admits the allowed namespaces; only pods of apps without a policy of their
+    # own (no kconfig.dev/netpol label) admit the whole namespace.
+    assert out["NetworkPolicy", "env-same-namespace"]["spec"] == {
+        "podSelector": {
+            "matchExpressions": [{"key": "kconfig.dev/netpol", "operator": "DoesNotExist"}]
+        },
+        "policyTypes": ["Ingress"],
+        "ingress": [{"from": [{"podSelector": {}}]}],
+    }
+    pod_labels = out["Deployment", "web"]["spec"]["template"]["metadata"]["labels"]
+    assert pod_labels["kconfig.dev/netpol"] == "own"
     isolation = out["NetworkPolicy", "env-isolation"]["spec"]
     assert isolation == {
         "podSelector": {},
@@ -609,7 +620,6 @@ def test_namespace_and_isolation_policy(render: Callable[..., Rendered], tmp_pat
         "ingress": [
             {
                 "from": [
-                    {"podSelector": {}},
                     {
                         "namespaceSelector": {
                             "matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}
