@@ -68,6 +68,7 @@ def selects(selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
 def _expression(expr: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
     key, op = str(expr.get("key")), expr.get("operator")
     values = expr.get("values") or []
+    values = values if isinstance(values, list) else []
     if op == "In":
         return key in labels and labels[key] in values
     if op == "NotIn":
@@ -88,10 +89,12 @@ def _selector(w: Workload) -> Mapping[str, Any] | None:
 
 def _shown(selector: Mapping[str, Any]) -> str:
     """``{a=b, c In (x)}``: a selector as kubectl prints one."""
-    parts = [f"{k}={v}" for k, v in (selector.get("matchLabels") or {}).items()]
-    for e in selector.get("matchExpressions") or []:
+    match, exprs = selector.get("matchLabels"), selector.get("matchExpressions")
+    parts = [f"{k}={v}" for k, v in match.items()] if isinstance(match, Mapping) else []
+    for e in exprs if isinstance(exprs, list) else []:
         if isinstance(e, Mapping):
-            values = ",".join(map(str, e.get("values") or []))
+            listed = e.get("values")
+            values = ",".join(map(str, listed)) if isinstance(listed, list) else ""
             parts.append(f"{e.get('key')} {e.get('operator')}" + (f" ({values})" if values else ""))
     return "{" + ", ".join(parts) + "}"
 
@@ -116,10 +119,25 @@ def check_workload_overlap(ctx: CheckContext) -> Iterator[Finding]:
 
 def _overlaps(workloads: Sequence[Workload]) -> Iterator[Finding]:
     selectors = [_selector(w) for w in workloads]
+    # Pods indexed by label, so a selector with matchLabels looks at the few workloads that
+    # carry its first label, not at every workload of a large namespace.
+    by_label: dict[tuple[str, Any], list[int]] = {}
+    for j, w in enumerate(workloads):
+        for item in w.labels.items():
+            if isinstance(item[1], str):
+                by_label.setdefault(item, []).append(j)
+    everyone = range(len(workloads))
     for i, (owner, selector) in enumerate(zip(workloads, selectors, strict=True)):
         if selector is None:
             continue
-        for j, other in enumerate(workloads):
+        match = selector.get("matchLabels")
+        first = next(iter(match.items()), None) if isinstance(match, Mapping) else None
+        if first is not None and isinstance(first[1], str):
+            candidates: Sequence[int] = by_label.get((str(first[0]), first[1]), [])
+        else:
+            candidates = everyone
+        for j in candidates:
+            other = workloads[j]
             if i == j or not selects(selector, other.labels):
                 continue
             back = selectors[j]
@@ -156,18 +174,23 @@ def _builtin(m: Manifest) -> bool:
 
 # -- KC121 Services selecting the wrong pods ------------------------------------------------
 def check_service_targets(ctx: CheckContext) -> Iterator[Finding]:
-    by_ns = _by_namespace(ctx)
+    # Workloads indexed by (namespace, label): a Service looks at those carrying its first
+    # selector label only.
+    by_label: dict[tuple[str, str, Any], list[Workload]] = {}
+    for ns, workloads in _by_namespace(ctx).items():
+        for w in workloads:
+            for key, value in w.labels.items():
+                if isinstance(value, str):
+                    by_label.setdefault((ns, key, value), []).append(w)
     for m in ctx.of_kind("Service"):
         if walk(m.body, ("spec", "type")) == "ExternalName":
             continue
         selector = walk(m.body, ("spec", "selector"))
         if not isinstance(selector, Mapping) or not selector:
             continue
-        hit = [
-            w
-            for w in by_ns.get(_ns(m, ctx), ())
-            if all(w.labels.get(k) == v for k, v in selector.items())
-        ]
+        key, value = next(iter(selector.items()))
+        candidates = by_label.get((_ns(m, ctx), key, value), []) if isinstance(value, str) else []
+        hit = [w for w in candidates if all(w.labels.get(k) == v for k, v in selector.items())]
         problem = _target_problem(m, [w.manifest for w in hit])
         if problem is None:
             continue
