@@ -7,13 +7,14 @@ one new module and one line here, and no rule module imports another.
 
 from __future__ import annotations
 
-from kconfig.check import api_core, api_networking, controllers, semantic
+from kconfig.check import api_core, api_networking, controllers, delivery, semantic
 from kconfig.check.semantic import Check
 
 __all__ = ["CHECKS"]
 
 CHECKS: tuple[Check, ...] = (
     *semantic.CHECKS,
+    *delivery.CHECKS,
     *api_core.CHECKS,
     *api_networking.CHECKS,
     *controllers.CHECKS,
