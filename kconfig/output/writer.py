@@ -159,7 +159,7 @@ def resolve_output(
     if not value:
         raise OutputError("the output folder must not be empty", pos, code="KC053")
     real_root = root.resolve()
-    real = ((base or root) / value).resolve()
+    real = _resolve_no_links(real_root, (base or root) / value, value)
     if real == real_root:
         raise OutputError(
             f"output folder {value!r} is the project root itself; use a subfolder such as 'deploy'",
@@ -185,6 +185,40 @@ def resolve_output(
         raise OutputError(f"output folder {value!r} is a file, not a folder", pos, code="KC053")
     label = real.relative_to(real_root).as_posix() if real.is_relative_to(real_root) else str(real)
     return OutputDir(real, label, pos)
+
+
+LINK_REFUSED = "is a symbolic link; kconfig does not write through links"
+
+
+def _resolve_no_links(real_root: Path, path: Path, value: str) -> Path:
+    """``path`` with its symbolic links resolved, refusing every link that lies inside the
+    project (a pull request can commit ``deploy -> /elsewhere``; issue 18): the error names
+    the link. Links outside the project are the machine's own (``/tmp -> /private/tmp``)
+    and are followed. ``..`` applies to the folder reached so far, as the kernel does."""
+    parts = (path if path.is_absolute() else Path.cwd() / path).parts
+    current = Path(parts[0])
+    for part in parts[1:]:
+        if part in ("", "."):
+            continue
+        if part == "..":
+            current = current.parent
+            continue
+        step = current / part
+        try:
+            info = step.lstat()
+        except OSError:  # absent (created by the build) or unreadable: nothing to follow
+            current = step
+            continue
+        if stat.S_ISLNK(info.st_mode):
+            if step.is_relative_to(real_root):
+                where = step.relative_to(real_root).as_posix()
+                raise OutputError(
+                    f"output folder {value!r}: {LINK_REFUSED}", SourcePos(where), code="KC053"
+                )
+            current = step.resolve()
+            continue
+        current = step
+    return current
 
 
 # --------------------------------------------------------------------------------------------
