@@ -466,17 +466,26 @@ def _apply(out: OutputDir, plan: OutputPlan, trusted: frozenset[str]) -> list[Un
         for unit in units:
             _conflicts(out, unit, plan.unit_files(unit), states[unit], errors)
         errors.raise_if_errors(OutputError)  # before any folder changes
-        prepared = [
-            UnitResult(unit, "unchanged", len(plan.unit_files(unit)))
-            if unit in trusted and states[unit].has_index
-            else _prepare_unit(out, unit, plan.unit_files(unit), states[unit], plan.owner)
-            for unit in units
-        ]
-        # Every new tree reaches the disk before any of them gets its name: one syncfs for
-        # all units (each one waits for every dirty page of the filesystem, so one is
-        # much cheaper than one per unit).
-        _sync_trees(out.path, [p.tmp for p in prepared if isinstance(p, _Prepared)])
-        return [p.swap_in(out) if isinstance(p, _Prepared) else p for p in prepared]
+        prepared: list[UnitResult | _Prepared] = []
+        try:
+            for unit in units:
+                prepared.append(
+                    UnitResult(unit, "unchanged", len(plan.unit_files(unit)))
+                    if unit in trusted and states[unit].has_index
+                    else _prepare_unit(out, unit, plan.unit_files(unit), states[unit], plan.owner)
+                )
+            # Every new tree reaches the disk before any of them gets its name: one syncfs
+            # for all units (each one waits for every dirty page of the filesystem, so one
+            # is much cheaper than one per unit).
+            _sync_trees(out.path, [p.tmp for p in prepared if isinstance(p, _Prepared)])
+            return [p.swap_in(out) if isinstance(p, _Prepared) else p for p in prepared]
+        except BaseException:
+            # Ctrl-C or a full disk: no temporary tree is left behind (issue 18). Each
+            # holds an unfinished new tree or, once swapped, the replaced old one.
+            for p in prepared:
+                if isinstance(p, _Prepared):
+                    shutil.rmtree(out.path / p.tmp, ignore_errors=True)
+            raise
 
 
 @dataclass(frozen=True, slots=True)
