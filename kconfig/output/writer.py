@@ -188,9 +188,14 @@ def resolve_output(
 
 
 LINK_REFUSED = "is a symbolic link; kconfig does not write through links"
+READ_LINK_REFUSED = "is a symbolic link; kconfig does not read through links"
 
 
 def _resolve_no_links(real_root: Path, path: Path, value: str) -> Path:
+    return resolve_no_links(real_root, path, f"output folder {value!r}: {LINK_REFUSED}")
+
+
+def resolve_no_links(real_root: Path, path: Path, message: str) -> Path:
     """``path`` with its symbolic links resolved, refusing every link that lies inside the
     project (a pull request can commit ``deploy -> /elsewhere``; issue 18): the error names
     the link. Links outside the project are the machine's own (``/tmp -> /private/tmp``)
@@ -212,9 +217,7 @@ def _resolve_no_links(real_root: Path, path: Path, value: str) -> Path:
         if stat.S_ISLNK(info.st_mode):
             if step.is_relative_to(real_root):
                 where = step.relative_to(real_root).as_posix()
-                raise OutputError(
-                    f"output folder {value!r}: {LINK_REFUSED}", SourcePos(where), code="KC053"
-                )
+                raise OutputError(message, SourcePos(where), code="KC053")
             current = step.resolve()
             continue
         current = step

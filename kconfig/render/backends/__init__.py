@@ -53,6 +53,25 @@ class BackendSettings(NamedTuple):
     allow_env: tuple[str, ...] = ()
     library_dirs: tuple[Path, ...] = ()
     user_cache: bool = True  # may keep compiled built-ins under $XDG_CACHE_HOME/kconfig
+    output: str = ""  # the output folder (project-relative): never read by templates
+
+
+# Why a template may not read a file (issue 18): Git's files (CI keeps credentials in
+# .git/config), kconfig's build cache and output folder, any hidden folder.
+PRIVATE_FILE = "(kconfig's and Git's own files, and the output folder, are not for templates)"
+
+
+def private_path(real_root: Path, real: Path, output: str) -> bool:
+    """Whether ``real`` (symlinks resolved, inside ``real_root``) is a file templates must
+    not read: under a hidden folder of the project (``.git/``, ``.kconfig-cache/``), a
+    hidden file, or inside the output folder."""
+    rel = real.relative_to(real_root)
+    if any(part.startswith(".") for part in rel.parts):
+        return True
+    if output:
+        out = (real_root / output).resolve()
+        return out != real_root and real.is_relative_to(out)
+    return False
 
 
 class Backend(Protocol):
