@@ -21,6 +21,7 @@ from typing import Any, NamedTuple, Protocol
 import yaml
 
 from kconfig.core.manifests import BUILTIN_PREFIX as BUILTIN_PREFIX
+from kconfig.core.manifests import expand_lists, is_list_kind
 from kconfig.errors import RenderError, SourcePos, type_name
 from kconfig.load.reader import SAFE_LOADER
 
@@ -160,11 +161,14 @@ def _as_documents(data: Any, template: Template) -> list[dict[str, Any]]:
     if data is None:
         return []
     items = data if isinstance(data, list) else [data]
+    wrapped = any(isinstance(item, dict) and is_list_kind(item) for item in items)
+    if wrapped:  # kind: List and friends: their items are what a cluster gets
+        items = list(expand_lists(items))
     for item in items:
         if not isinstance(item, dict) or "kind" not in item:
             raise RenderError(
                 "template output must be Kubernetes objects (mappings with apiVersion and "
-                f"kind), found {type_name(item)}",
+                f"kind), found {type_name(item)}" + (" (an item of a List)" if wrapped else ""),
                 SourcePos(template.name, 1, 1),
             )
     return [item for item in items if item]
