@@ -15,7 +15,9 @@ from tests.adversarial._harness import Case, check_case
 
 J2 = "bases/web/templates/secret.yaml.j2"
 JSONNET = "bases/web/templates/secret.jsonnet"
-SECRET = "apiVersion: v1\n  kind: Secret\n  metadata: {name: db}\n  stringData: {password: hunter2}\n"
+SECRET = (
+    "apiVersion: v1\n  kind: Secret\n  metadata: {name: db}\n  stringData: {password: hunter2}\n"
+)
 KC108 = "Secret/db (qa): stringData: literal stringData: secrets do not belong in Git"
 
 CASES = [
