@@ -18,12 +18,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-import yaml
-
 from kconfig.core.manifests import BUILTIN_PREFIX as BUILTIN_PREFIX
 from kconfig.core.manifests import expand_lists, is_list_kind
-from kconfig.errors import RenderError, SourcePos, type_name
-from kconfig.load.reader import SAFE_LOADER
+from kconfig.errors import LoadError, RenderError, SourcePos, type_name
+from kconfig.load.reader import ReadLimits, parse_yaml_documents
 
 # name -> "module:Class"; the module is imported on first use.
 REGISTRY: dict[str, str] = {
@@ -141,16 +139,23 @@ def parse_documents(text: str, template: Template) -> list[dict[str, Any]]:
             return _as_documents(json.loads(stripped), template)
         except json.JSONDecodeError:
             pass  # flow-style YAML is not always JSON; fall through
+        except RecursionError:  # nested deeper than Python's stack (100,000 brackets)
+            raise RenderError(
+                f"template output: nesting deeper than {ReadLimits().max_depth} levels",
+                SourcePos(template.name, 1, 1),
+            ) from None
     try:
-        docs = list(yaml.load_all(text, Loader=SAFE_LOADER))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" (line {mark.line + 1} of the rendered text)" if mark else ""
-        problem = getattr(err, "problem", None) or str(err)
-        raise RenderError(
-            f"template output is not valid YAML{where}: {problem}",
-            SourcePos(template.name, 1, 1),
-        ) from err
+        docs = parse_yaml_documents(text, template.name)
+    except LoadError as err:
+        diag = err.diagnostics[0]
+        line = diag.pos.line if diag.pos is not None else 0
+        where = f" (line {line} of the rendered text)" if line else ""
+        message = diag.message.removeprefix("invalid YAML: ")
+        if diag.message.startswith("invalid YAML"):
+            message = f"template output is not valid YAML{where}: {message}"
+        else:
+            message = f"template output: {message}{where}"
+        raise RenderError(message, SourcePos(template.name, 1, 1)) from err
     out: list[dict[str, Any]] = []
     for doc in docs:
         out.extend(_as_documents(doc, template))
