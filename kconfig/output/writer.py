@@ -57,13 +57,13 @@ from typing import Any, Literal
 
 from kconfig._version import __version__
 from kconfig.errors import Collector, OutputError, SourcePos
-from kconfig.load.paths import BASES, COMPONENTS, OVERLAYS
+from kconfig.load.paths import BASES, COMPONENTS, LIB, OVERLAYS
 from kconfig.output.plan import OutputPlan
 
 INDEX = ".kconfig-owned.json"
 TMP_PREFIX = ".kconfig-tmp-"
 BAK_PREFIX = ".kconfig-bak-"
-SOURCE_DIRS = (BASES, OVERLAYS, COMPONENTS, ".git")
+SOURCE_DIRS = (BASES, OVERLAYS, COMPONENTS, LIB, ".git")
 
 _RENAME_EXCHANGE = 2  # linux/fs.h
 _NOT_SUPPORTED = frozenset({errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP})
@@ -154,10 +154,12 @@ def resolve_output(
 
     Refused, at ``pos`` (kconfig.yaml's ``output:`` or ``--out``): the project root itself,
     a folder containing the project, a folder inside ``bases/``, ``overlays/``,
-    ``components/`` or ``.git/``, and a path that is a file.
+    ``components/``, ``lib/`` or ``.git/``, and a path that is a file.
     """
     if not value:
         raise OutputError("the output folder must not be empty", pos, code="KC053")
+    if "\0" in value:
+        raise OutputError("the output folder must not contain a NUL byte", pos, code="KC053")
     real_root = root.resolve()
     real = _resolve_no_links(real_root, (base or root) / value, value)
     if real == real_root:
