@@ -263,7 +263,7 @@ def _read_index(out: OutputDir, unit: str, data: bytes) -> tuple[frozenset[str],
     where = SourcePos(out.show(f"{unit}/{INDEX}"))
     try:
         doc = json.loads(data)
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:  # RecursionError: nested 100,000 deep
         raise OutputError(
             f"ownership index is not valid JSON ({err}); delete the folder and build again",
             where,
@@ -350,7 +350,7 @@ def _owner(index: Path) -> str | None:
     data = _read_bytes(index)
     try:
         doc = json.loads(data) if data is not None else None
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     project = doc.get("project", "") if isinstance(doc, dict) else None
     return project if isinstance(project, str) else None
