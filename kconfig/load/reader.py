@@ -15,6 +15,8 @@ billions of nodes), nesting depth (libyaml itself refuses more than 1,000 levels
 
 from __future__ import annotations
 
+import datetime
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -55,11 +57,15 @@ def _at(node: yaml.Node) -> tuple[int, int]:
 class _Builder:
     """Turns a composed node graph into Marked data, counting nodes as aliases expand."""
 
-    def __init__(self, source: str, loader: Any, limits: ReadLimits) -> None:
+    def __init__(
+        self, source: str, loader: Any, limits: ReadLimits, *, json_only: bool = False
+    ) -> None:
         self.source = source
         self.loader = loader
         self.limits = limits
         self.count = 0
+        # Template output: values JSON (and so Kubernetes) can hold, nothing else.
+        self.json_only = json_only
 
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
         self.count += 1
@@ -98,11 +104,21 @@ class _Builder:
             raise self._error(node, _yaml_problem(err)) from err
         except ValueError as err:  # Python's own int limit (sys.get_int_max_str_digits)
             raise self._error(node, _INT_TOO_BIG) from err
+        if self.json_only:
+            self._json_value(node, value)
         if isinstance(value, int) and value.bit_length() > _INT_MAX_BITS:
             # A hex or octal integer Python reads but cannot print (a template would fail
             # on it far from the overlay that wrote it).
             raise self._error(node, _INT_TOO_BIG)
         return value
+
+    def _json_value(self, node: yaml.Node, value: Any) -> None:
+        """Refuse, at its line, a value the output cannot hold: a YAML 1.1 date or time
+        (``2024-01-01`` unquoted) or a float that is not a number (``.nan``, ``.inf``)."""
+        if isinstance(value, datetime.date):
+            raise self._error(node, f"a date or time ({node.value}): quote it to keep text")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self._error(node, f"{node.value} is not a number JSON can hold")
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> MarkedMap:
         out = MarkedMap(self.source)
@@ -251,7 +267,7 @@ def parse_yaml_documents(text: str, source: str, limits: ReadLimits | None = Non
     loader = SAFE_LOADER(text)
     docs: list[Any] = []
     try:
-        builder = _Builder(source, loader, limits)
+        builder = _Builder(source, loader, limits, json_only=True)
         while True:
             try:
                 node = loader.get_node() if loader.check_node() else None
