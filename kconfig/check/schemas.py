@@ -337,7 +337,7 @@ def load_crd_file(path: Path, source: str) -> list[CrdVersion]:
 
     try:
         # A FIFO or a device is never opened (it would block or never end; issue 18).
-        if not path.is_file():
+        if path.exists() and not path.is_file():
             raise SchemaError(f"CRD file {source} is not a regular file")
         if path.stat().st_size > _MAX_CRD_BYTES:
             raise SchemaError(f"CRD file {source} is over the {_MAX_CRD_BYTES}-byte limit")
