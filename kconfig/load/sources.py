@@ -78,6 +78,7 @@ class Sources:
         folder = self.files.path(OVERLAYS)
         if not folder.is_dir():
             return []
+        self.files.listable(OVERLAYS)
         return sorted(p.name for p in folder.iterdir() if (p / ENV_FILE).is_file())
 
     @property
@@ -87,6 +88,7 @@ class Sources:
             folder = self.files.path(BASES)
             found: list[str] = []
             if folder.is_dir():
+                self.files.listable(BASES)
                 for entry in sorted(folder.iterdir()):
                     if not (entry / APP_FILE).exists():
                         continue
@@ -103,6 +105,7 @@ class Sources:
         folder = self.files.path(COMPONENTS)
         if not folder.is_dir():
             return []
+        self.files.listable(COMPONENTS)
         return sorted(e.name for e in folder.iterdir() if (e / COMPONENT_FILE).is_file())
 
     def env(self, name: str, *, pos: SourcePos | None = None) -> Environment:

@@ -104,3 +104,25 @@ def test_crds_fifo_not_opened(tmp_path: Path) -> None:
     assert got.returncode == 1, got.stderr
     assert "crds.yaml is not a regular file" in got.stderr, got.stderr
     assert "Traceback" not in got.stderr
+
+
+ROOT_LINKS = [
+    Case(
+        f"{name}-root-is-a-link",
+        ("render", "qa"),
+        1,
+        f"{name}: error: refusing to list a folder outside the project (symlink?)",
+        symlinks={name: "{outside}/" + name},
+        outside=outside,
+        about=f"a committed {name} -> /elsewhere: its names were listed before the refusal",
+    )
+    for name, outside in (
+        ("bases", {"bases/web/app.yaml": "image: {repository: r/web, tag: '1'}\nport: 80\n"}),
+        ("components", {"components/x/values.yaml": "replicas: 1\n"}),
+    )
+]
+
+
+@pytest.mark.parametrize("case", ROOT_LINKS, ids=[c.name for c in ROOT_LINKS])
+def test_linked_root_not_listed(case: Case, tmp_path: Path) -> None:
+    check_case(case, tmp_path)
