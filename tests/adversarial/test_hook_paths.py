@@ -52,7 +52,8 @@ CASES = [
         ("validate", f"project/{OVERLAY}"),
         1,
         "",
-        error_re=r"overlays/qa(/env\.yaml)?(:1:1)?: error: refusing to (read|list) .*outside the project",
+        error_re=r"overlays/qa(/env\.yaml)?(:1:1)?: error: refusing to (read|list) "
+        r".*outside the project",
         symlinks={"overlays/qa": "{outside}/qa"},
         outside={"qa/env.yaml": "domain: x.example.com\n", "qa/web.yaml": "replicas: [\n"},
         about="validate FILE inside an overlay folder that links outside the project",
