@@ -323,6 +323,9 @@ def crd_versions(doc: Any, source: str) -> list[CrdVersion]:
     return out
 
 
+_MAX_CRD_BYTES = 64 * 1024 * 1024
+
+
 def load_crd_file(path: Path, source: str) -> list[CrdVersion]:
     """Every CRD version in a (multi-document) YAML file.
 
@@ -333,12 +336,19 @@ def load_crd_file(path: Path, source: str) -> list[CrdVersion]:
     import yaml
 
     try:
+        # A FIFO or a device is never opened (it would block or never end; issue 18).
+        if path.exists() and not path.is_file():
+            raise SchemaError(f"CRD file {source} is not a regular file")
+        if path.stat().st_size > _MAX_CRD_BYTES:
+            raise SchemaError(f"CRD file {source} is over the {_MAX_CRD_BYTES}-byte limit")
         text = path.read_text(encoding="utf-8")
         docs = list(yaml.load_all(text, Loader=SAFE_LOADER))
     except OSError as err:
         raise SchemaError(f"cannot read CRD file {source}: {err.strerror}") from err
     except (UnicodeDecodeError, yaml.YAMLError) as err:
         raise SchemaError(f"CRD file {source} is not valid YAML: {err}") from err
+    except (ValueError, RecursionError) as err:  # ints over 4,300 digits, deep nesting
+        raise SchemaError(f"CRD file {source} is not usable: {err}") from err
     found = [v for doc in docs for v in crd_versions(doc, source)]
     if not found:
         raise SchemaError(f"{source} holds no CustomResourceDefinition with a schema")

@@ -193,6 +193,10 @@ def _provenance_pos(values: Values, path: PathKey) -> SourcePos | None:
     under = values.merged.origins_under(path)
     for key in sorted(under, key=lambda k: (len(k), str(k))):
         for origin in under[key][::-1]:
+            if origin.pos.path == "--set":
+                # The command line wrote the value last: point there, not at the line of a
+                # file whose value it replaced (issue 18).
+                return SourcePos("--set")
             if origin.pos.line and not origin.pos.path.startswith("<"):
                 return origin.pos
     return None

@@ -196,7 +196,7 @@ def _from_parameters(environ: Mapping[str, str]) -> str:
         return ""
     try:
         params = json.loads(raw)
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:
         raise UsageError(f"{PARAMETERS_VARIABLE} is not valid JSON: {err}") from err
     for param in params if isinstance(params, list) else ():
         if isinstance(param, dict) and param.get("name") == "env":

@@ -124,11 +124,21 @@ def _utf8_output() -> None:
             reconfigure(encoding=encoding, errors=errors)
 
 
+def _prepare_streams() -> None:
+    """UTF-8 output; a closed stdout (``kconfig build >&-``) is an error of its own, exit 1
+    with a message on stderr, not an internal error on the first print (issue 18)."""
+    if sys.stderr is None:
+        sys.stderr = Path(os.devnull).open("w", encoding="utf-8")  # noqa: SIM115 - lives on
+    if sys.stdout is None:
+        raise KconfigError("standard output is closed; kconfig writes its results there")
+    _utf8_output()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
-    _utf8_output()
     try:
+        _prepare_streams()
         parser = build_parser(_command_of(argv))
         args = parser.parse_args(argv)
         if not getattr(args, "command", None):

@@ -7,7 +7,7 @@ within a kind by app (environment-wide objects first), then name.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,3 +151,31 @@ def sort_key(manifest: Manifest) -> tuple[int, str, str, str]:
 def ordered(manifests: Iterable[Manifest]) -> list[Manifest]:
     """Manifests in the contract's document order."""
     return sorted(manifests, key=sort_key)
+
+
+def is_list_kind(doc: Mapping[str, Any]) -> bool:
+    """Whether ``doc`` is a list object that clients unpack into its items: ``kind: List``
+    or any ``<Kind>List`` (``SecretList``) with an ``items`` list. kubectl's resource
+    builder (kubernetes/cli-runtime pkg/resource/visitor.go, ``meta.ExtractList``),
+    Kustomize and Argo CD apply the items, never the wrapper."""
+    kind = doc.get("kind")
+    return isinstance(kind, str) and kind.endswith("List") and isinstance(doc.get("items"), list)
+
+
+def expand_lists(docs: Iterable[Any], max_depth: int = 100) -> Iterator[Any]:
+    """``docs`` with every list object replaced by its items, recursively (issue 18: a Secret
+    inside a ``kind: List`` must meet the same checks as one on its own). Items that are not
+    mappings come out as they are, for the caller to refuse."""
+    stack: list[tuple[Iterator[Any], int]] = [(iter(docs), 0)]
+    while stack:
+        items, depth = stack[-1]
+        item = next(items, _END)
+        if item is _END:
+            stack.pop()
+        elif isinstance(item, Mapping) and is_list_kind(item) and depth < max_depth:
+            stack.append((iter(item["items"]), depth + 1))
+        else:
+            yield item
+
+
+_END = object()

@@ -23,7 +23,10 @@ Nothing here prints; :func:`format_diff` returns text (coloured on request).
 from __future__ import annotations
 
 import difflib
+import errno
+import os
 import re
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,8 +34,9 @@ from typing import TYPE_CHECKING, Any
 
 from kconfig.core.dump import canonical, dump_yaml
 from kconfig.core.manifests import kind_rank
-from kconfig.errors import LoadError, SourcePos, UsageError
-from kconfig.load.reader import SAFE_LOADER
+from kconfig.errors import LoadError, OutputError, SourcePos, UsageError
+from kconfig.load.reader import SAFE_LOADER, ReadLimits
+from kconfig.output.writer import READ_LINK_REFUSED, resolve_no_links
 
 if TYPE_CHECKING:
     from kconfig.load.sources import Sources
@@ -43,6 +47,10 @@ NAMESPACE = "<namespace>"
 _NS_KEYS = frozenset({"namespace", "kubernetes.io/metadata.name"})
 _NS_LISTS = frozenset({"namespaces"})
 _CODE = "KC063"
+_MAX_BYTES = ReadLimits().max_bytes * 16  # output files may be larger than inputs
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 Key = tuple[str, str]
 
@@ -193,17 +201,34 @@ def diff_envs(
 
 
 # -- a build output folder ---------------------------------------------------------------------
+def _read_regular(path: Path, rel: str) -> str:
+    """A manifest file's text, opened without following a link and only as a regular file
+    of bounded size (a committed ``x.yaml -> ~/.kube/config`` is refused, issue 18)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK | _O_CLOEXEC)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise LoadError(READ_LINK_REFUSED, SourcePos(rel), code=_CODE) from err
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise LoadError("not a regular file", SourcePos(rel), code=_CODE)
+        if info.st_size > _MAX_BYTES:
+            raise LoadError(
+                f"file is {info.st_size} bytes, over the {_MAX_BYTES}-byte limit",
+                SourcePos(rel),
+                code=_CODE,
+            )
+        return handle.read(_MAX_BYTES + 1).decode("utf-8")
+
+
 def _documents(path: Path, rel: str) -> Iterable[Mapping[str, Any]]:
     import yaml
 
     try:
-        docs = list(
-            yaml.load_all(
-                path.read_text(encoding="utf-8"),
-                Loader=SAFE_LOADER,
-            )
-        )
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        docs = list(yaml.load_all(_read_regular(path, rel), Loader=SAFE_LOADER))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as err:
         raise LoadError(
             f"cannot read this manifest file: {err}", SourcePos(rel), code=_CODE
         ) from err
@@ -222,26 +247,46 @@ def _documents(path: Path, rel: str) -> Iterable[Mapping[str, Any]]:
             yield doc
 
 
-def _manifest_files(folder: Path) -> list[Path]:
+def _manifest_files(folder: Path, label: str) -> list[Path]:
+    """The ``*.yaml`` files below ``folder``, links not followed: a link to a file or a
+    folder is an error naming it (it could lead to ``~/.kube/config``)."""
     files = []
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
-            continue
-        if path.suffix in (".yaml", ".yml") and path.stem != "kustomization":
-            files.append(path)
-    return files
+    for here, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        base = Path(here)
+        for name in [*dirs, *names]:
+            path = base / name
+            if path.is_symlink():
+                shown = f"{label}/{path.relative_to(folder).as_posix()}"
+                raise LoadError(READ_LINK_REFUSED, SourcePos(shown), code=_CODE)
+        for name in sorted(names):
+            path = base / name
+            if name.startswith(".") or path.suffix not in (".yaml", ".yml"):
+                continue
+            if path.stem != "kustomization":
+                files.append(path)
+    return sorted(files)
 
 
-def read_folder(folder: Path, apps: Sequence[str] | None = None) -> dict[Key, dict[str, Any]]:
+def read_folder(
+    folder: Path, apps: Sequence[str] | None = None, root: Path | None = None
+) -> dict[Key, dict[str, Any]]:
     """Every object in the ``*.yaml`` files under ``folder`` (recursively; dot files and
     ``kustomization.yaml`` skipped), canonical, by (kind, name); ``apps`` narrows to the
     objects labelled ``app.kubernetes.io/name`` with one of them."""
     if not folder.is_dir():
         raise UsageError(f"--against {folder}: not a folder", code=_CODE)
+    label = str(folder).rstrip("/") or "."
+    if root is not None:
+        real_root = root.resolve()
+        message = f"--against {str(folder)!r}: {READ_LINK_REFUSED}"
+        try:
+            folder = resolve_no_links(real_root, folder, message)
+        except OutputError as err:
+            raise LoadError(err.diagnostics) from err
     found: dict[Key, dict[str, Any]] = {}
     where: dict[Key, str] = {}
-    for path in _manifest_files(folder):
+    for path in _manifest_files(folder, label):
         rel = path.relative_to(folder).as_posix()
         for doc in _documents(path, rel):
             if apps is not None and _app_of(doc) not in apps:
@@ -272,7 +317,7 @@ def diff_against(
     (``+``): empty when the folder is up to date."""
     _check_apps(sources, (env,), apps)
     label = str(folder).rstrip("/") or "."
-    on_disk = _side(label, read_folder(Path(folder), apps).values(), None)
+    on_disk = _side(label, read_folder(Path(folder), apps, sources.root).values(), None)
     rendered = _side(env, _rendered(sources, env, apps), None)
     diffs = _compare(on_disk, rendered)
     return EnvDiff(label, env, diffs, len({*on_disk.bodies, *rendered.bodies}))

@@ -38,6 +38,7 @@ class Files:
         names = self._listings.get(folder)
         if names is None:
             try:
+                self.listable(folder)
                 names = frozenset(os.listdir(os.path.join(self.root, folder)))  # noqa: PTH208, PTH118
             except OSError:
                 names = frozenset()
@@ -58,6 +59,16 @@ class Files:
         if os.path.islink(full):  # noqa: PTH114
             full = os.path.realpath(full)
         return self._within(full)
+
+    def listable(self, rel: str) -> None:
+        """Refuse to list the folder ``rel`` when it resolves outside the root: a committed
+        ``bases -> /elsewhere`` must not have the outside folder read, even for its names
+        (issue 18)."""
+        real = os.path.realpath(os.path.join(self.root, rel))  # noqa: PTH118
+        if not self._within(real):
+            raise LoadError(
+                "refusing to list a folder outside the project (symlink?)", SourcePos(rel)
+            )
 
     def exists(self, rel: str) -> bool:
         folder, _, name = rel.rpartition("/")

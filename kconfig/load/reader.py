@@ -15,13 +15,15 @@ billions of nodes), nesting depth (libyaml itself refuses more than 1,000 levels
 
 from __future__ import annotations
 
+import datetime
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
 
-from kconfig.core.marked import MarkedList, MarkedMap
+from kconfig.core.marked import MarkedList, MarkedMap, plain
 from kconfig.errors import LoadError, SourcePos, type_name
 
 # libyaml's loader where PyYAML has it (every wheel does), the pure-Python one otherwise; every
@@ -34,6 +36,10 @@ _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 # Binary data has no place in text manifests (and bytes do not survive the trip to JSON).
 _BINARY = "tag:yaml.org,2002:binary"
+
+
+_INT_TOO_BIG = "integer with more than 4300 digits"
+_INT_MAX_BITS = 14_000  # ~4,215 decimal digits: below Python's default str() limit of 4,300
 
 
 class ReadLimits(NamedTuple):
@@ -51,11 +57,15 @@ def _at(node: yaml.Node) -> tuple[int, int]:
 class _Builder:
     """Turns a composed node graph into Marked data, counting nodes as aliases expand."""
 
-    def __init__(self, source: str, loader: Any, limits: ReadLimits) -> None:
+    def __init__(
+        self, source: str, loader: Any, limits: ReadLimits, *, json_only: bool = False
+    ) -> None:
         self.source = source
         self.loader = loader
         self.limits = limits
         self.count = 0
+        # Template output: values JSON (and so Kubernetes) can hold, nothing else.
+        self.json_only = json_only
 
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
         self.count += 1
@@ -89,9 +99,26 @@ class _Builder:
         if node.tag == _BINARY:
             raise self._error(node, "binary (!!binary) values are not supported: write text")
         try:
-            return self.loader.construct_object(node, deep=True)
+            value = self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as err:
             raise self._error(node, _yaml_problem(err)) from err
+        except ValueError as err:  # Python's own int limit (sys.get_int_max_str_digits)
+            raise self._error(node, _INT_TOO_BIG) from err
+        if self.json_only:
+            self._json_value(node, value)
+        if isinstance(value, int) and value.bit_length() > _INT_MAX_BITS:
+            # A hex or octal integer Python reads but cannot print (a template would fail
+            # on it far from the overlay that wrote it).
+            raise self._error(node, _INT_TOO_BIG)
+        return value
+
+    def _json_value(self, node: yaml.Node, value: Any) -> None:
+        """Refuse, at its line, a value the output cannot hold: a YAML 1.1 date or time
+        (``2024-01-01`` unquoted) or a float that is not a number (``.nan``, ``.inf``)."""
+        if isinstance(value, datetime.date):
+            raise self._error(node, f"a date or time ({node.value}): quote it to keep text")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self._error(node, f"{node.value} is not a number JSON can hold")
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> MarkedMap:
         out = MarkedMap(self.source)
@@ -109,8 +136,15 @@ class _Builder:
             out.mark(key, _at(key_node), _at(value_node))
         return out
 
-    def _pairs(self, node: yaml.MappingNode) -> Iterator[tuple[yaml.Node, yaml.Node]]:
-        """Mapping pairs with YAML merge keys (``<<: *base``) expanded, explicit keys winning."""
+    def _pairs(
+        self, node: yaml.MappingNode, depth: int = 0
+    ) -> Iterator[tuple[yaml.Node, yaml.Node]]:
+        """Mapping pairs with YAML merge keys (``<<: *base``) expanded, explicit keys winning.
+
+        A merged mapping's own merge keys are expanded too (YAML 1.1 allows ``<<`` inside a
+        merged mapping). Every merged pair counts against the node bound, kept or not:
+        ``<<: [*a, *a, ...]`` with 100,000 aliases of a large mapping is cheap to write and
+        costly to expand (issue 18)."""
         merged: list[tuple[yaml.Node, yaml.Node]] = []
         own: list[tuple[yaml.Node, yaml.Node]] = []
         for key_node, value_node in node.value:
@@ -121,17 +155,33 @@ class _Builder:
                 for src in sources:
                     if not isinstance(src, yaml.MappingNode):
                         raise self._error(src, "a merge key (<<) needs a mapping or mappings")
-                    merged.extend(src.value)
+                    merged.extend(self._merged(src, depth))
             else:
                 own.append((key_node, value_node))
         if merged:
             own_keys = {k.value for k, _ in own if isinstance(k, yaml.ScalarNode)}
             seen: set[Any] = set()
             for key_node, value_node in merged:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise self._error(key_node, "mapping key 'a collection' must be a string")
                 if key_node.value not in own_keys and key_node.value not in seen:
                     seen.add(key_node.value)
                     yield key_node, value_node
         yield from own
+
+    def _merged(self, src: yaml.MappingNode, depth: int) -> Iterator[tuple[yaml.Node, yaml.Node]]:
+        """The pairs one merged mapping brings, each counted against the node bound."""
+        if depth > self.limits.max_depth:
+            raise self._error(src, "merge keys nested too deep")
+        for pair in self._pairs(src, depth + 1):
+            self.count += 1
+            if self.count > self.limits.max_nodes:
+                raise self._error(
+                    src,
+                    f"more than {self.limits.max_nodes} values (an alias bomb?); refusing to "
+                    "expand",
+                )
+            yield pair
 
     def _error(self, node: yaml.Node, message: str) -> LoadError:
         line, col = _at(node)
@@ -207,3 +257,25 @@ def load_mapping(path: Path, source: str, limits: ReadLimits | None = None) -> M
             f"expected a mapping at the top of the file, found {what}", SourcePos(source, 1, 1)
         )
     return data
+
+
+def parse_yaml_documents(text: str, source: str, limits: ReadLimits | None = None) -> list[Any]:
+    """Every YAML document of ``text`` as plain data, under the same bounds as input files
+    (node count with aliases and merges expanded, nesting depth): template output is as
+    hostile as the templates that print it (issue 18). Empty documents are ``None``."""
+    limits = limits or ReadLimits()
+    loader = SAFE_LOADER(text)
+    docs: list[Any] = []
+    try:
+        builder = _Builder(source, loader, limits, json_only=True)
+        while True:
+            try:
+                node = loader.get_node() if loader.check_node() else None
+            except yaml.YAMLError as err:
+                raise LoadError(_yaml_problem(err), _error_pos(err, source)) from err
+            if node is None:
+                break
+            docs.append(plain(builder.build(node)))
+    finally:
+        loader.dispose()
+    return docs

@@ -8,6 +8,7 @@ and never the public :class:`kconfig.Project`, which only delegates to them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -78,6 +79,7 @@ class Sources:
         folder = self.files.path(OVERLAYS)
         if not folder.is_dir():
             return []
+        self.files.listable(OVERLAYS)
         return sorted(p.name for p in folder.iterdir() if (p / ENV_FILE).is_file())
 
     @property
@@ -87,6 +89,7 @@ class Sources:
             folder = self.files.path(BASES)
             found: list[str] = []
             if folder.is_dir():
+                self.files.listable(BASES)
                 for entry in sorted(folder.iterdir()):
                     if not (entry / APP_FILE).exists():
                         continue
@@ -103,6 +106,7 @@ class Sources:
         folder = self.files.path(COMPONENTS)
         if not folder.is_dir():
             return []
+        self.files.listable(COMPONENTS)
         return sorted(e.name for e in folder.iterdir() if (e / COMPONENT_FILE).is_file())
 
     def env(self, name: str, *, pos: SourcePos | None = None) -> Environment:
@@ -213,11 +217,21 @@ def _project_path(root: Path, cwd: Path, target: str) -> str | None:
     looks_like_path = "/" in target or path.suffix != "" or (cwd / path).exists()
     if not looks_like_path:
         return None
-    absolute = (cwd / path).resolve() if not path.is_absolute() else path.resolve()
-    try:
-        return absolute.relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return ""  # a path outside the project: it affects nothing
+    # By the path as written, never by a link's target (issue 18): the pre-commit hook
+    # passes overlays/qa/web.yaml, which affects qa even when it is a link; a link that
+    # leaves the project is then refused when qa reads it. Only the project root and the
+    # folders above it may be reached through links (/tmp -> /private/tmp).
+    lexical = Path(os.path.normpath(cwd / path))
+    for base in (Path(os.path.normpath(Path.cwd() / root)), root.resolve()):
+        if lexical.is_relative_to(base):
+            return lexical.relative_to(base).as_posix()
+    real_root = root.resolve()
+    for folder in lexical.parents:  # a link to the project: resolve the part above it
+        real = folder.resolve()
+        if real.is_relative_to(real_root):
+            rel = (real / lexical.relative_to(folder)).relative_to(real_root)
+            return rel.as_posix()
+    return ""  # a path outside the project: it affects nothing
 
 
 def load_sources(

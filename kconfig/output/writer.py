@@ -57,13 +57,13 @@ from typing import Any, Literal
 
 from kconfig._version import __version__
 from kconfig.errors import Collector, OutputError, SourcePos
-from kconfig.load.paths import BASES, COMPONENTS, OVERLAYS
+from kconfig.load.paths import BASES, COMPONENTS, LIB, OVERLAYS
 from kconfig.output.plan import OutputPlan
 
 INDEX = ".kconfig-owned.json"
 TMP_PREFIX = ".kconfig-tmp-"
 BAK_PREFIX = ".kconfig-bak-"
-SOURCE_DIRS = (BASES, OVERLAYS, COMPONENTS, ".git")
+SOURCE_DIRS = (BASES, OVERLAYS, COMPONENTS, LIB, ".git")
 
 _RENAME_EXCHANGE = 2  # linux/fs.h
 _NOT_SUPPORTED = frozenset({errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP})
@@ -154,12 +154,14 @@ def resolve_output(
 
     Refused, at ``pos`` (kconfig.yaml's ``output:`` or ``--out``): the project root itself,
     a folder containing the project, a folder inside ``bases/``, ``overlays/``,
-    ``components/`` or ``.git/``, and a path that is a file.
+    ``components/``, ``lib/`` or ``.git/``, and a path that is a file.
     """
     if not value:
         raise OutputError("the output folder must not be empty", pos, code="KC053")
+    if "\0" in value:
+        raise OutputError("the output folder must not contain a NUL byte", pos, code="KC053")
     real_root = root.resolve()
-    real = ((base or root) / value).resolve()
+    real = _resolve_no_links(real_root, (base or root) / value, value)
     if real == real_root:
         raise OutputError(
             f"output folder {value!r} is the project root itself; use a subfolder such as 'deploy'",
@@ -185,6 +187,43 @@ def resolve_output(
         raise OutputError(f"output folder {value!r} is a file, not a folder", pos, code="KC053")
     label = real.relative_to(real_root).as_posix() if real.is_relative_to(real_root) else str(real)
     return OutputDir(real, label, pos)
+
+
+LINK_REFUSED = "is a symbolic link; kconfig does not write through links"
+READ_LINK_REFUSED = "is a symbolic link; kconfig does not read through links"
+
+
+def _resolve_no_links(real_root: Path, path: Path, value: str) -> Path:
+    return resolve_no_links(real_root, path, f"output folder {value!r}: {LINK_REFUSED}")
+
+
+def resolve_no_links(real_root: Path, path: Path, message: str) -> Path:
+    """``path`` with its symbolic links resolved, refusing every link that lies inside the
+    project (a pull request can commit ``deploy -> /elsewhere``; issue 18): the error names
+    the link. Links outside the project are the machine's own (``/tmp -> /private/tmp``)
+    and are followed. ``..`` applies to the folder reached so far, as the kernel does."""
+    parts = (path if path.is_absolute() else Path.cwd() / path).parts
+    current = Path(parts[0])
+    for part in parts[1:]:
+        if part in ("", "."):
+            continue
+        if part == "..":
+            current = current.parent
+            continue
+        step = current / part
+        try:
+            info = step.lstat()
+        except OSError:  # absent (created by the build) or unreadable: nothing to follow
+            current = step
+            continue
+        if stat.S_ISLNK(info.st_mode):
+            if step.is_relative_to(real_root):
+                where = step.relative_to(real_root).as_posix()
+                raise OutputError(message, SourcePos(where), code="KC053")
+            current = step.resolve()
+            continue
+        current = step
+    return current
 
 
 # --------------------------------------------------------------------------------------------
@@ -224,7 +263,7 @@ def _read_index(out: OutputDir, unit: str, data: bytes) -> tuple[frozenset[str],
     where = SourcePos(out.show(f"{unit}/{INDEX}"))
     try:
         doc = json.loads(data)
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:  # RecursionError: nested 100,000 deep
         raise OutputError(
             f"ownership index is not valid JSON ({err}); delete the folder and build again",
             where,
@@ -311,7 +350,7 @@ def _owner(index: Path) -> str | None:
     data = _read_bytes(index)
     try:
         doc = json.loads(data) if data is not None else None
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     project = doc.get("project", "") if isinstance(doc, dict) else None
     return project if isinstance(project, str) else None
@@ -432,17 +471,26 @@ def _apply(out: OutputDir, plan: OutputPlan, trusted: frozenset[str]) -> list[Un
         for unit in units:
             _conflicts(out, unit, plan.unit_files(unit), states[unit], errors)
         errors.raise_if_errors(OutputError)  # before any folder changes
-        prepared = [
-            UnitResult(unit, "unchanged", len(plan.unit_files(unit)))
-            if unit in trusted and states[unit].has_index
-            else _prepare_unit(out, unit, plan.unit_files(unit), states[unit], plan.owner)
-            for unit in units
-        ]
-        # Every new tree reaches the disk before any of them gets its name: one syncfs for
-        # all units (each one waits for every dirty page of the filesystem, so one is
-        # much cheaper than one per unit).
-        _sync_trees(out.path, [p.tmp for p in prepared if isinstance(p, _Prepared)])
-        return [p.swap_in(out) if isinstance(p, _Prepared) else p for p in prepared]
+        prepared: list[UnitResult | _Prepared] = []
+        try:
+            for unit in units:
+                prepared.append(
+                    UnitResult(unit, "unchanged", len(plan.unit_files(unit)))
+                    if unit in trusted and states[unit].has_index
+                    else _prepare_unit(out, unit, plan.unit_files(unit), states[unit], plan.owner)
+                )
+            # Every new tree reaches the disk before any of them gets its name: one syncfs
+            # for all units (each one waits for every dirty page of the filesystem, so one
+            # is much cheaper than one per unit).
+            _sync_trees(out.path, [p.tmp for p in prepared if isinstance(p, _Prepared)])
+            return [p.swap_in(out) if isinstance(p, _Prepared) else p for p in prepared]
+        except BaseException:
+            # Ctrl-C or a full disk: no temporary tree is left behind (issue 18). Each
+            # holds an unfinished new tree or, once swapped, the replaced old one.
+            for p in prepared:
+                if isinstance(p, _Prepared):
+                    shutil.rmtree(out.path / p.tmp, ignore_errors=True)
+            raise
 
 
 @dataclass(frozen=True, slots=True)

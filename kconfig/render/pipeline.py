@@ -94,6 +94,7 @@ class _Run:
                 max_stack=limits.jsonnet_max_stack,
                 allow_env=self.sources.config.allow_env,
                 user_cache=self.sources.user_cache,
+                output=self.sources.config.output,
             )
             found = self.backends[name] = load_backend(name, settings)
         return found

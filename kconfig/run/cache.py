@@ -26,12 +26,14 @@ damaged or foreign entry is ignored, never an error.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import importlib.util
 import json
 import os
 import secrets
+import stat
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from kconfig._version import __version__
 from kconfig.core.manifests import Manifest, manifest_data, manifest_from_data
-from kconfig.errors import Diagnostic, SourcePos
+from kconfig.errors import Diagnostic, OutputError, SourcePos
 from kconfig.load.paths import (
     BASES,
     COMPONENTS,
@@ -51,13 +53,24 @@ from kconfig.load.paths import (
     overlay_dir,
     overlay_file,
 )
-from kconfig.load.usercache import user_cache_dir, write_cached
+from kconfig.load.usercache import user_cache_dir
 
 if TYPE_CHECKING:
     from kconfig.load.sources import Sources
     from kconfig.render.pipeline import RenderOptions
 
 CACHE_DIR = ".kconfig-cache"
+GITIGNORE = ".gitignore"
+SUBFOLDERS = ("envs", "apps", "inputs", "out")
+# The largest entry read back: one environment's planned files (the 500-app bench fleet's
+# biggest is ~6 MB). Anything larger is not ours (an entry linked to /dev/zero is refused
+# before this, as not a regular file).
+MAX_ENTRY = 256 * 1024 * 1024
+LINK_REFUSED = "is a symbolic link; kconfig does not write through links (into its build cache)"
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 TRACKED = (BASES, COMPONENTS, LIB)
 # The libraries whose code or data shapes the output, by importable name.
 _OUTPUT_LIBRARIES = ("jinja2", "_jsonnet", "yaml", "jsonschema_rs", "kubernetes_validate")
@@ -196,11 +209,11 @@ class BuildCache:
 
     def flush(self) -> None:
         for path, data in self.pending:
-            _write_bytes(path, data)
+            _write_bytes(self.sources.root, path, data)
         self.pending.clear()
 
     def read(self, path: Path) -> Any:
-        return _read_json(path, self.secret)
+        return _read_json(self.sources.root, path, self.secret)
 
     @classmethod
     def open(cls, sources: Sources) -> BuildCache | None:
@@ -209,7 +222,9 @@ class BuildCache:
         secret = machine_secret() if sources.user_cache else None
         if secret is None:
             return None
-        return cls(sources, sources.root / CACHE_DIR / package_key(), secret)
+        key = package_key()
+        refuse_links(sources.root, key)
+        return cls(sources, sources.root / CACHE_DIR / key, secret)
 
     # -- digests -----------------------------------------------------------------------
     def _shared_digest(self) -> str:
@@ -289,7 +304,7 @@ class BuildCache:
         known = state.signatures if state is not None else {}
         reuse = {unit: known[unit] for unit in unchanged if unit in known}
         payload = {"key": key, "units": _unit_signatures(out, reuse)}
-        _write_json(self._out_path(out), payload, self.secret)
+        _write_bytes(self.sources.root, self._out_path(out), _signed(payload, self.secret))
 
 
 def _unit_signatures(
@@ -340,29 +355,97 @@ def _diagnostic(raw: Mapping[str, Any]) -> Diagnostic:
     return Diagnostic(raw["message"], pos, raw["severity"], raw["id"])
 
 
-def _mark_cache_root(path: Path) -> None:
-    """Make ``.kconfig-cache/`` ignore itself (as pytest's cache does), so it never shows
-    up in ``git status`` even where the project's .gitignore does not list it."""
-    for parent in path.parents:
-        if parent.name == CACHE_DIR:
-            ignore = parent / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# created by kconfig: the build cache, safe to delete\n*\n")
-            return
+def refuse_links(root: Path, key: str) -> None:
+    """A committed ``.kconfig-cache`` link, or a link where the cache keeps a file or folder
+    (a dangling ``.kconfig-cache/.gitignore -> /any/path``), is an error naming the link,
+    before anything is built (issue 18): the cache is written below the project only.
+    The reads and writes themselves never follow a link either (:func:`_open_dir`)."""
+    top = root / CACHE_DIR
+    for path in (
+        top,
+        top / GITIGNORE,
+        top / key,
+        *(top / key / name for name in SUBFOLDERS),
+    ):
+        try:
+            info = path.lstat()
+        except OSError:
+            continue
+        if stat.S_ISLNK(info.st_mode):
+            where = path.relative_to(root).as_posix()
+            raise OutputError(LINK_REFUSED, SourcePos(where), code="KC055")
 
 
-def _read_json(path: Path, secret: bytes) -> Any:
-    """The payload of a cache file, or None unless its MAC proves this machine wrote it."""
+def _open_dir(root: Path, parts: Sequence[str], create: bool) -> int | None:
+    """A descriptor of the folder ``root/parts...``, each step opened relative to the one
+    before and without following a link (``openat`` + ``O_NOFOLLOW``); None when a step is
+    absent (and not ``create``), a link or not a folder."""
+    flags = os.O_RDONLY | _O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC
     try:
-        mac, _, body = path.read_bytes().partition(b"\n")
+        fd = os.open(root, os.O_RDONLY | _O_DIRECTORY | _O_CLOEXEC)
     except OSError:
         return None
+    for part in parts:
+        try:
+            if create:
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(part, 0o777, dir_fd=fd)
+            nxt = os.open(part, flags, dir_fd=fd)
+        except OSError:
+            os.close(fd)
+            return None
+        os.close(fd)
+        fd = nxt
+    return fd
+
+
+def _parts(root: Path, path: Path) -> list[str]:
+    return list(path.relative_to(root).parts)
+
+
+def _read_entry(root: Path, path: Path) -> bytes | None:
+    """A cache file's bytes: a regular file (never a link, a FIFO or a device) of at most
+    :data:`MAX_ENTRY` bytes, reached without following links; else None."""
+    parts = _parts(root, path)
+    fd = _open_dir(root, parts[:-1], create=False)
+    if fd is None:
+        return None
+    try:
+        file_fd = os.open(
+            parts[-1], os.O_RDONLY | _O_NOFOLLOW | _O_CLOEXEC | _O_NONBLOCK, dir_fd=fd
+        )
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:
+        info = os.fstat(file_fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY:
+            return None
+        chunks = []
+        left = info.st_size + 1  # a file that grows while read is cut, then fails its MAC
+        while left > 0 and (chunk := os.read(file_fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(file_fd)
+
+
+def _read_json(root: Path, path: Path, secret: bytes) -> Any:
+    """The payload of a cache file, or None unless its MAC proves this machine wrote it."""
+    data = _read_entry(root, path)
+    if data is None:
+        return None
+    mac, _, body = data.partition(b"\n")
     expected = hmac.new(secret, body, hashlib.sha256).hexdigest().encode()
     if not hmac.compare_digest(mac, expected):
         return None  # written elsewhere (committed by a pull request?) or damaged: ignore
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
@@ -372,18 +455,58 @@ def _signed(payload: Any, secret: bytes) -> bytes:
     return hmac.new(secret, body, hashlib.sha256).hexdigest().encode() + b"\n" + body
 
 
-def _write_json(path: Path, payload: Any, secret: bytes) -> None:
-    _write_bytes(path, _signed(payload, secret))
+def _write_bytes(root: Path, path: Path, data: bytes) -> None:
+    """Atomic and best-effort: a cache that cannot be written is only a slower build.
 
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    """Atomic and best-effort: a cache that cannot be written is only a slower build."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _mark_cache_root(path)
-    except OSError:
+    Every folder is opened relative to the one before without following links, the file
+    is written beside its name (``O_EXCL | O_NOFOLLOW``) and renamed over it: a link
+    committed anywhere on the way is never followed (it makes the write fail, quietly).
+    ``.kconfig-cache/`` ignores itself (a ``.gitignore`` of ``*``, as pytest's cache does),
+    so it never shows up in ``git status``.
+    """
+    parts = _parts(root, path)
+    top = _open_dir(root, parts[:1], create=True)
+    if top is None:
         return
-    write_cached(path, data)
+    try:
+        _create(top, GITIGNORE, b"# created by kconfig: the build cache, safe to delete\n*\n")
+    finally:
+        os.close(top)
+    fd = _open_dir(root, parts[:-1], create=True)
+    if fd is None:
+        return
+    tmp = f".{parts[-1]}.{os.getpid()}.tmp"
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp, dir_fd=fd)
+        if _create(fd, tmp, data):
+            os.rename(tmp, parts[-1], src_dir_fd=fd, dst_dir_fd=fd)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=fd)
+    finally:
+        os.close(fd)
+
+
+def _create(dir_fd: int, name: str, data: bytes) -> bool:
+    """A new file ``name`` in ``dir_fd`` holding ``data``; False when it exists (a link
+    included, dangling or not: ``O_EXCL`` never follows one) or cannot be made."""
+    try:
+        fd = os.open(
+            name,
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC,
+            0o666,
+            dir_fd=dir_fd,
+        )
+    except OSError:
+        return False
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+    return True
 
 
 def machine_secret() -> bytes | None:

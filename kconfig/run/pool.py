@@ -7,7 +7,11 @@ environment order, so the output does not depend on it.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import signal
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -21,6 +25,8 @@ from kconfig.output.plan import plan_environment
 from kconfig.run.cache import AppCache, BuildCache, InputCache
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from kconfig.check.validate import Validator
     from kconfig.core.manifests import Manifest
     from kconfig.load.sources import Sources
@@ -69,10 +75,18 @@ def render_envs(
     # _FORKED, set only around the pool's life) and only results travel back pickled.
     context = multiprocessing.get_context("fork")
     _FORKED[:] = [(sources, cache)]
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),)
+    )
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = [pool.submit(_render_in_worker, env, job) for env in envs]
-            outcomes = [f.result() for f in futures]
+        futures = [pool.submit(_render_in_worker, env, job) for env in envs]
+        outcomes = [f.result() for f in futures]
+    except BaseException:
+        # Ctrl-C or an error: the workers' work is moot; do not wait for it.
+        _stop(pool)
+        raise
+    else:
+        pool.shutdown(wait=True)
     finally:
         _FORKED.clear()
     if cache is not None:
@@ -83,6 +97,40 @@ def render_envs(
         if usage:
             raise UsageError([Diagnostic(d.message, d.pos, d.severity, "KC001") for d in usage])
     return outcomes
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _worker_start(parent: int) -> None:
+    """First thing in a forked worker: die with the parent (issue 18).
+
+    A build killed with SIGKILL (a CI job timeout) cannot stop its workers; without this they
+    stay blocked on the pool's pipes for ever, holding the caller's stdout open (so
+    ``out=$(kconfig build)`` never returns). ``PR_SET_PDEATHSIG`` has the kernel send SIGKILL
+    when the parent goes; the parent check after it closes the race where the parent died
+    between the fork and the ``prctl`` (the worker was already adopted by then). Ctrl-C
+    reaches the whole foreground group: the parent alone decides, and stops the workers.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """End a pool now: cancel what has not started, kill the workers (rendering is pure:
+    nothing of theirs needs finishing), then reap them."""
+    workers = dict(getattr(pool, "_processes", None) or {})  # pid -> Process (CPython)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for pid in workers:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    for proc in workers.values():
+        with contextlib.suppress(Exception):
+            proc.join(5)
 
 
 # (sources, cache) a forked worker renders with; empty outside a pool

@@ -18,11 +18,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-import yaml
-
 from kconfig.core.manifests import BUILTIN_PREFIX as BUILTIN_PREFIX
-from kconfig.errors import RenderError, SourcePos, type_name
-from kconfig.load.reader import SAFE_LOADER
+from kconfig.core.manifests import expand_lists, is_list_kind
+from kconfig.errors import LoadError, RenderError, SourcePos, type_name
+from kconfig.load.reader import ReadLimits, parse_yaml_documents
 
 # name -> "module:Class"; the module is imported on first use.
 REGISTRY: dict[str, str] = {
@@ -53,6 +52,25 @@ class BackendSettings(NamedTuple):
     allow_env: tuple[str, ...] = ()
     library_dirs: tuple[Path, ...] = ()
     user_cache: bool = True  # may keep compiled built-ins under $XDG_CACHE_HOME/kconfig
+    output: str = ""  # the output folder (project-relative): never read by templates
+
+
+# Why a template may not read a file (issue 18): Git's files (CI keeps credentials in
+# .git/config), kconfig's build cache and output folder, any hidden folder.
+PRIVATE_FILE = "(kconfig's and Git's own files, and the output folder, are not for templates)"
+
+
+def private_path(real_root: Path, real: Path, output: str) -> bool:
+    """Whether ``real`` (symlinks resolved, inside ``real_root``) is a file templates must
+    not read: under a hidden folder of the project (``.git/``, ``.kconfig-cache/``), a
+    hidden file, or inside the output folder."""
+    rel = real.relative_to(real_root)
+    if any(part.startswith(".") for part in rel.parts):
+        return True
+    if output:
+        out = (real_root / output).resolve()
+        return out != real_root and real.is_relative_to(out)
+    return False
 
 
 class Backend(Protocol):
@@ -121,16 +139,23 @@ def parse_documents(text: str, template: Template) -> list[dict[str, Any]]:
             return _as_documents(json.loads(stripped), template)
         except json.JSONDecodeError:
             pass  # flow-style YAML is not always JSON; fall through
+        except RecursionError:  # nested deeper than Python's stack (100,000 brackets)
+            raise RenderError(
+                f"template output: nesting deeper than {ReadLimits().max_depth} levels",
+                SourcePos(template.name, 1, 1),
+            ) from None
     try:
-        docs = list(yaml.load_all(text, Loader=SAFE_LOADER))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" (line {mark.line + 1} of the rendered text)" if mark else ""
-        problem = getattr(err, "problem", None) or str(err)
-        raise RenderError(
-            f"template output is not valid YAML{where}: {problem}",
-            SourcePos(template.name, 1, 1),
-        ) from err
+        docs = parse_yaml_documents(text, template.name)
+    except LoadError as err:
+        diag = err.diagnostics[0]
+        line = diag.pos.line if diag.pos is not None else 0
+        where = f" (line {line} of the rendered text)" if line else ""
+        message = diag.message.removeprefix("invalid YAML: ")
+        if diag.message.startswith("invalid YAML"):
+            message = f"template output is not valid YAML{where}: {message}"
+        else:
+            message = f"template output: {message}{where}"
+        raise RenderError(message, SourcePos(template.name, 1, 1)) from err
     out: list[dict[str, Any]] = []
     for doc in docs:
         out.extend(_as_documents(doc, template))
@@ -141,11 +166,14 @@ def _as_documents(data: Any, template: Template) -> list[dict[str, Any]]:
     if data is None:
         return []
     items = data if isinstance(data, list) else [data]
+    wrapped = any(isinstance(item, dict) and is_list_kind(item) for item in items)
+    if wrapped:  # kind: List and friends: their items are what a cluster gets
+        items = list(expand_lists(items))
     for item in items:
         if not isinstance(item, dict) or "kind" not in item:
             raise RenderError(
                 "template output must be Kubernetes objects (mappings with apiVersion and "
-                f"kind), found {type_name(item)}",
+                f"kind), found {type_name(item)}" + (" (an item of a List)" if wrapped else ""),
                 SourcePos(template.name, 1, 1),
             )
     return [item for item in items if item]

@@ -34,10 +34,12 @@ from kconfig.errors import RenderError, SourcePos
 from kconfig.load.usercache import user_cache_dir
 from kconfig.render.backends import (
     BUILTIN_PREFIX,
+    PRIVATE_FILE,
     BackendSettings,
     Template,
     builtin_dir,
     parse_documents,
+    private_path,
 )
 from kconfig.render.limits import TimeLimitExceeded, time_limit
 
@@ -45,9 +47,10 @@ from kconfig.render.limits import TimeLimitExceeded, time_limit
 class _ConfinedLoader(jinja2.BaseLoader):
     """Loads built-ins by ``kconfig:`` name and project files only from inside the root."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, output: str = "") -> None:
         self.root = root
         self.real_root = root.resolve()
+        self.output = output
         self.builtins = builtin_dir("jinja").resolve()
 
     def get_source(
@@ -72,6 +75,8 @@ class _ConfinedLoader(jinja2.BaseLoader):
         real = (base / rel).resolve()
         if not real.is_relative_to(real_base) or not real.is_file():
             raise jinja2.TemplateNotFound(f"{name} (not a file inside the project)")
+        if real_base == self.real_root and private_path(self.real_root, real, self.output):
+            raise jinja2.TemplateNotFound(f"{name} {PRIVATE_FILE}")
         return real
 
 
@@ -181,7 +186,7 @@ class JinjaBackend:
 
     def __init__(self, settings: BackendSettings) -> None:
         self.settings = settings
-        loader = _ConfinedLoader(settings.root)
+        loader = _ConfinedLoader(settings.root, settings.output)
         # Users' templates run sandboxed. kconfig's own built-ins are trusted code fed with
         # data (data cannot execute in Jinja2), so they skip the sandbox's per-attribute
         # checks, which cost about a third of the render time at fleet scale.

@@ -39,11 +39,13 @@ from typing import Any
 from kconfig.errors import RenderError, SourcePos
 from kconfig.render.backends import (
     BUILTIN_PREFIX,
+    PRIVATE_FILE,
     BackendSettings,
     Template,
     _as_documents,
     builtin_dir,
     parse_documents,
+    private_path,
 )
 from kconfig.render.limits import TimeLimitExceeded, Watchdog
 
@@ -103,8 +105,9 @@ class _Importer:
     and shared user libraries are read once, not once per template and app.
     """
 
-    def __init__(self, root: Path, library_dirs: tuple[Path, ...]) -> None:
+    def __init__(self, root: Path, library_dirs: tuple[Path, ...], output: str = "") -> None:
         lib = builtin_dir("jsonnet")
+        self.output = output
         self.project = _Area(_absolute(root), root.resolve(), "")
         self.libraries = tuple(
             _Area(
@@ -159,6 +162,10 @@ class _Importer:
         real = path.resolve()
         if not any(real.is_relative_to(a.real) for a in self.areas):
             raise ImportRefused("the file is a symlink to a place outside the project")
+        project = self.project.real
+        inside_library = any(real.is_relative_to(a.real) for a in self.libraries)
+        if not inside_library and private_path(project, real, self.output):
+            raise ImportRefused(PRIVATE_FILE)
         if not real.is_file():
             return None
         data = real.read_bytes()
@@ -196,7 +203,7 @@ class JsonnetBackend:
         # The VM is C++ that no signal interrupts: it runs on a worker thread, and a run over
         # limits.renderTimeout is abandoned (kconfig.render.limits).
         self._watchdog = Watchdog(settings.timeout, "kconfig-jsonnet")
-        self.importer = _Importer(settings.root, settings.library_dirs)
+        self.importer = _Importer(settings.root, settings.library_dirs, settings.output)
         # Only what the project file allows; a name that is not set stays undefined, so
         # std.extVar reports it instead of reading an empty string.
         self.ext_vars = {
