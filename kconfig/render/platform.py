@@ -40,14 +40,12 @@ __all__ = [
     "CHECKS",
     "CHECKSUM_ANNOTATION",
     "DEFAULT_EXTERNAL_SECRETS_VERSION",
-    "EXTERNAL_SECRETS_VERSIONS",
     "config_checksum",
     "platform_context",
     "scaled_workloads",
 ]
 
 CHECKSUM_ANNOTATION: Final = "checksum/config"
-EXTERNAL_SECRETS_VERSIONS: Final = ("v1", "v1beta1")
 DEFAULT_EXTERNAL_SECRETS_VERSION: Final = "v1"
 _DNS_LABEL: Final = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _NAME_LABEL: Final = "app.kubernetes.io/name"
@@ -182,8 +180,8 @@ def _pdb(app: str, values: Mapping[str, Any]) -> dict[str, Any] | None:
     budget is reported at the rendered object), selecting all the app's pods: every track
     and colour, since a drain evicts them all alike."""
     pdb = values.get("pdb")
-    if not isinstance(pdb, Mapping) or not pdb:
-        return None
+    if not isinstance(pdb, Mapping):
+        return None  # absent or null: none (an empty mapping renders, and KC183 says why)
     spec: dict[str, Any] = {
         key: pdb[key] for key in ("minAvailable", "maxUnavailable") if pdb.get(key) is not None
     }
