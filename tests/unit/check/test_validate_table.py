@@ -478,6 +478,40 @@ CASES: dict[str, Case] = {
         "PodDisruptionBudget/web (qa): spec.minAvailable: minAvailable 2 is not below the 2 "
         "pod(s) it covers: every node drain (and cluster upgrade) waits on it forever",
     ),
+    "KC183 PDB with no budget": Case(
+        {OV: "pdb: {}\n"},
+        1,
+        f"{OV}:1:6",
+        "error",
+        "PodDisruptionBudget/web (qa): spec.selector: sets neither minAvailable nor "
+        "maxUnavailable: set one of them",
+    ),
+    "KC184 maxUnavailable 0% allows no eviction": Case(
+        {OV: "replicas: 3\npdb: {maxUnavailable: 0%}\n"},
+        0,
+        f"{OV}:2:23",
+        "warning",
+        "spec.maxUnavailable: maxUnavailable 0% allows no eviction",
+    ),
+    "KC184 a percentage rounds up, as the disruption controller does": Case(
+        {OV: "pdb: {minAvailable: 50%}\n"},
+        0,
+        f"{OV}:1:21",
+        "warning",
+        "minAvailable 50% is not below the 1 pod(s) it covers",
+    ),
+    "KC184 counts every track's pods, the HPA's minimum for the scaled one": Case(
+        {
+            OV: "ingress: {enabled: true}\n"
+            "strategy: {type: ingressCanary, ingressCanary: {tag: '2.0'}}\n"
+            "hpa: {minReplicas: 2, maxReplicas: 5, targetCPUUtilizationPercentage: 70}\n"
+            "pdb: {minAvailable: 3}\n"
+        },
+        0,
+        f"{OV}:4:21",
+        "warning",
+        "minAvailable 3 is not below the 3 pod(s) it covers",
+    ),
     "KC184 PDB below the HPA's minimum is fine": Case(
         {
             OV: "pdb: {minAvailable: 2}\n"
