@@ -9,7 +9,8 @@ Three sources, looked up in this order by ``(apiVersion, kind)``:
 2. the official Kubernetes schemas of the project's ``kubernetesVersion``, read as data from
    the ``kubernetes-validate`` package (``kubernetes-json-schema/v1.30.0-local-strict/
    <kind>-<group>-<version>.json`` plus ``_definitions.json``, registered under its ``$id``);
-3. kconfig's own schemas (``kconfig/schemas/``) for Argo Rollouts and Argo CD kinds.
+3. kconfig's own schemas (``kconfig/schemas/``) for Argo Rollouts and Argo CD kinds, and
+   for the ExternalSecret and SealedSecret kinds (derived from their upstream CRDs).
 
 Why this shape (FACTS.md): ``kubernetes_validate.validate`` rebuilds a validator per call
 (8 ms a document) and importing the module costs ~85 ms, so the package is used as data only
@@ -55,6 +56,11 @@ OWN_SCHEMAS: dict[tuple[str, str], str] = {
     ("argoproj.io/v1alpha1", "ClusterAnalysisTemplate"): "analysistemplate.schema.json",
     ("argoproj.io/v1alpha1", "Application"): "argocd-application.schema.json",
     ("argoproj.io/v1alpha1", "ApplicationSet"): "argocd-applicationset.schema.json",
+    # Derived from the upstream CRDs (scripts/derive_crd_schemas.py): the secrets by
+    # reference of apps' `secrets.items`.
+    ("external-secrets.io/v1", "ExternalSecret"): "externalsecret-v1.schema.json",
+    ("external-secrets.io/v1beta1", "ExternalSecret"): "externalsecret-v1beta1.schema.json",
+    ("bitnami.com/v1alpha1", "SealedSecret"): "sealedsecret.schema.json",
 }
 # Parts of custom resources that Kubernetes' own definitions describe better.
 _EXTRA_PARTS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {

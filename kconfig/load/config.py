@@ -89,6 +89,7 @@ class ProjectConfig:
     allow_env: tuple[str, ...]
     doc: MarkedMap
     problems: tuple[Diagnostic, ...] = ()  # what the schema refused (see the module doc)
+    external_secrets_version: str = "v1"  # ExternalSecrets' external-secrets.io/<version>
 
     def pos(self, key: str) -> SourcePos:
         """Where ``key`` was written (the file's start when it was not)."""
@@ -124,6 +125,7 @@ def _read(
         allow_env=tuple(sandbox.get("allowEnv") or ()),
         doc=doc,
         problems=tuple(problems),
+        external_secrets_version=valid.get("externalSecretsVersion", "v1"),
     )
 
 

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from kconfig.errors import Collector, Diagnostic, SourcePos, ValidationError
+from kconfig.render.platform import DEFAULT_EXTERNAL_SECRETS_VERSION, platform_context
 from kconfig.render.strategies import PathKey, ValuesLocator, image_ref, plan_strategy
 
 if TYPE_CHECKING:
@@ -112,8 +113,16 @@ def env_context(env: Environment) -> dict[str, Any]:
     }
 
 
-def project_context(project: str, k8s_version: str) -> dict[str, Any]:
-    return {"name": project, "kubernetesVersion": k8s_version}
+def project_context(
+    project: str,
+    k8s_version: str,
+    external_secrets_version: str = DEFAULT_EXTERNAL_SECRETS_VERSION,
+) -> dict[str, Any]:
+    return {
+        "name": project,
+        "kubernetesVersion": k8s_version,
+        "externalSecretsVersion": external_secrets_version,
+    }
 
 
 def app_context(
@@ -157,6 +166,18 @@ def app_context(
     except ValidationError as err:
         errors.capture(err)  # reported with the missing values, all at once
     errors.extend(required_values(app, values, plan, locator))
+    # HPA, PDB, ServiceAccount, secrets by reference, the config checksum: render/platform.
+    platform, problems = platform_context(
+        app,
+        values,
+        plan,
+        labels,
+        external_secrets_version=project.get(
+            "externalSecretsVersion", DEFAULT_EXTERNAL_SECRETS_VERSION
+        ),
+        locator=locator,
+    )
+    errors.extend(problems.diagnostics)
     errors.raise_if_errors(ValidationError)
     return {
         "name": app,
@@ -168,6 +189,7 @@ def app_context(
         "host": host,
         "image": image,
         "plan": plan,
+        "platform": platform,
     }
 
 

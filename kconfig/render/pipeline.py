@@ -62,6 +62,11 @@ APP_TEMPLATES = (
     "rollout",
     "ingress",
     "networkpolicy",
+    "hpa",
+    "pdb",
+    "serviceaccount",
+    "externalsecret",
+    "sealedsecret",
 )
 ENV_TEMPLATES = ("namespace", "isolation")
 
@@ -209,7 +214,8 @@ def _env_manifests(run: _Run, job: AppJob) -> list[Manifest]:
 
 
 def _project_ctx(sources: Sources) -> dict[str, Any]:
-    return project_context(sources.config.name, sources.config.kubernetes_version)
+    config = sources.config
+    return project_context(config.name, config.kubernetes_version, config.external_secrets_version)
 
 
 def custom_templates(sources: Sources, app: str, components: Iterable[str]) -> list[Template]:
@@ -234,7 +240,7 @@ def _template_values(data: dict[str, Any]) -> dict[str, Any]:
     """The values templates see. An autoscaled app (``hpa:`` set) leaves its replica count
     to the HorizontalPodAutoscaler: a ``spec.replicas`` in the workload would reset the
     scale on every sync, so the plan and the templates get no ``replicas``."""
-    if data.get("hpa") and "replicas" in data:
+    if isinstance(data.get("hpa"), Mapping) and "replicas" in data:
         return {k: v for k, v in data.items() if k != "replicas"}
     return data
 

@@ -201,7 +201,8 @@ def test_check_clean_and_dirty(estate: Path) -> None:
         "kconfig: deploy is up to date\n",
     )
 
-    (estate / "overlays" / "prod" / "redis-leader.yaml").write_text("replicas: 4\n")
+    overlay = estate / "overlays" / "prod" / "redis-leader.yaml"
+    overlay.write_text(overlay.read_text() + "replicas: 4\n")
     (estate / "deploy" / "qa" / "myapp" / "service-myapp.yaml").unlink()
     before = tree(estate / "deploy")
     dirty = run_kconfig("build", "--check", cwd=estate)

@@ -400,7 +400,15 @@ volumes: [{name: cache, emptyDir: {}}]
 volumeMounts: [{name: cache, mountPath: /cache}]
 hpa: {minReplicas: 2, maxReplicas: 10, targetCPUUtilizationPercentage: 80}
 pdb: {minAvailable: 1}
-secrets: {db: {externalSecret: shop/db}}
+secrets:
+  store: {kind: ClusterSecretStore, name: vault}
+  refreshInterval: 1h
+  items:
+  - {name: db, data: {DB_PASSWORD: {key: shop/db, property: password}}}
+  - {name: tls, encryptedData: {tls.crt: AgBy3i4OJSWK}}
+serviceAccount:
+  create: true
+  annotations: {iam.gke.io/gcp-service-account: a@b.iam.gserviceaccount.com}
 patches:
   - target: {kind: Deployment, name: storefront}
     patch: {spec: {template: {spec: {priorityClassName: high}}}}

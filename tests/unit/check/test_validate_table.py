@@ -494,6 +494,86 @@ CASES: dict[str, Case] = {
         "container 'agent' has no image; the API server refuses a pod whose containers do not "
         "all name one",
     ),
+    # -- platform objects (check/platform.py) ---------------------------------------------
+    "KC180 HPA minReplicas above maxReplicas": Case(
+        {OV: "hpa:\n  minReplicas: 5\n  maxReplicas: 3\n  targetCPUUtilizationPercentage: 70\n"},
+        1,
+        f"{OV}:2:16",
+        "error",
+        "HorizontalPodAutoscaler/web (qa): spec.minReplicas: minReplicas 5 is above "
+        "maxReplicas 3: the API server refuses the autoscaler",
+    ),
+    "KC182 two HPAs scale one workload": Case(
+        {
+            OV: "hpa: {maxReplicas: 4, targetCPUUtilizationPercentage: 70}\n",
+            TPL: HPA.replace("name: web}\nspec", "name: web-extra}\nspec"),
+        },
+        1,
+        TPL,
+        "error",
+        "both scale the pods of Deployment/web: the HPA controller then scales neither",
+    ),
+    "KC183 PDB with both budgets": Case(
+        {OV: "pdb:\n  minAvailable: 1\n  maxUnavailable: 1\n"},
+        1,
+        f"{OV}:3:19",
+        "error",
+        "PodDisruptionBudget/web (qa): spec.maxUnavailable: sets both minAvailable and "
+        "maxUnavailable; Kubernetes takes exactly one",
+    ),
+    "KC184 PDB that blocks every drain": Case(
+        {OV: "replicas: 2\npdb: {minAvailable: 2}\n"},
+        0,
+        f"{OV}:2:21",
+        "warning",
+        "PodDisruptionBudget/web (qa): spec.minAvailable: minAvailable 2 is not below the 2 "
+        "pod(s) it covers: every node drain (and cluster upgrade) waits on it forever",
+    ),
+    "KC183 PDB with no budget": Case(
+        {OV: "pdb: {}\n"},
+        1,
+        f"{OV}:1:6",
+        "error",
+        "PodDisruptionBudget/web (qa): spec.selector: sets neither minAvailable nor "
+        "maxUnavailable: set one of them",
+    ),
+    "KC184 maxUnavailable 0% allows no eviction": Case(
+        {OV: "replicas: 3\npdb: {maxUnavailable: 0%}\n"},
+        0,
+        f"{OV}:2:23",
+        "warning",
+        "spec.maxUnavailable: maxUnavailable 0% allows no eviction",
+    ),
+    "KC184 a percentage rounds up, as the disruption controller does": Case(
+        {OV: "pdb: {minAvailable: 50%}\n"},
+        0,
+        f"{OV}:1:21",
+        "warning",
+        "minAvailable 50% is not below the 1 pod(s) it covers",
+    ),
+    "KC184 counts every track's pods, the HPA's minimum for the scaled one": Case(
+        {
+            OV: "ingress: {enabled: true}\n"
+            "strategy: {type: ingressCanary, ingressCanary: {tag: '2.0'}}\n"
+            "hpa: {minReplicas: 2, maxReplicas: 5, targetCPUUtilizationPercentage: 70}\n"
+            "pdb: {minAvailable: 3}\n"
+        },
+        0,
+        f"{OV}:4:21",
+        "warning",
+        "minAvailable 3 is not below the 3 pod(s) it covers",
+    ),
+    "KC184 PDB below the HPA's minimum is fine": Case(
+        {
+            OV: "pdb: {minAvailable: 2}\n"
+            "hpa: {minReplicas: 3, maxReplicas: 5, targetCPUUtilizationPercentage: 70}\n"
+        },
+        0,
+        "",
+        "",
+        "",
+        absent=("KC184", "KC109"),
+    ),
 }
 
 

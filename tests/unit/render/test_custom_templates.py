@@ -223,10 +223,10 @@ HPA = REPO / "components" / "hpa"
 
 
 def _with_hpa(make_project: MakeProject, overlay: str) -> Path:
+    """A project with the estate's values-only ``hpa`` component (the HPA is built in)."""
     root = make_project(
         {
             "components/hpa/values.yaml": (HPA / "values.yaml").read_text(),
-            "components/hpa/templates/hpa.jsonnet": (HPA / "templates/hpa.jsonnet").read_text(),
             "overlays/prod/env.yaml": "domain: example.com\ndefaults: {replicas: 3}\n",
             "overlays/prod/web.yaml": overlay,
         }
@@ -241,14 +241,17 @@ def test_hpa_component_scales_the_workload_and_drops_replicas(
     root = _with_hpa(make_project, "components: [hpa]\nhpa: {maxReplicas: 10}\n")
     out = render(root, "prod", backend=backend)
     assert "replicas" not in out[("Deployment", "web")].body["spec"]
-    hpa = out[("HorizontalPodAutoscaler", "web")].body
-    assert hpa["spec"]["scaleTargetRef"] == {
+    hpa = out[("HorizontalPodAutoscaler", "web")]
+    assert hpa.origin.path == f"kconfig:templates/{backend}/" + (
+        "hpa.json.j2" if backend == "jinja" else "hpa.jsonnet"
+    )
+    assert hpa.body["spec"]["scaleTargetRef"] == {
         "name": "web",
         "apiVersion": "apps/v1",
         "kind": "Deployment",
     }
-    assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (2, 10)
-    assert hpa["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"] == 70
+    assert (hpa.body["spec"]["minReplicas"], hpa.body["spec"]["maxReplicas"]) == (2, 10)
+    assert hpa.body["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"] == 70
 
 
 def test_hpa_targets_a_rollout(make_project: MakeProject) -> None:
@@ -280,7 +283,7 @@ def test_reference_estate_custom_templates_and_component() -> None:
         appendonly = "appendonly yes" if env == "prod" else "appendonly no"
         assert appendonly in redis.body["data"]["redis.conf"]
         pdb = out[("PodDisruptionBudget", "frontend")]
-        assert pdb.origin.path == "bases/frontend/templates/pdb.jsonnet"
+        assert pdb.origin.path == "kconfig:templates/jinja/pdb.json.j2"  # from `pdb:`
         assert pdb.body["spec"]["maxUnavailable"] == 1
         autoscaled = ("HorizontalPodAutoscaler", "frontend") in out
         assert autoscaled == (env == "prod")

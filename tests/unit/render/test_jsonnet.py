@@ -73,7 +73,7 @@ function(ctx) {
     )
     data = rendered(root)[("ConfigMap", "ctx")].body["data"]
     assert data == {
-        "keys": "env,host,image,labels,name,plan,project,selector,values",
+        "keys": "env,host,image,labels,name,plan,platform,project,selector,values",
         "name": "web",
         "env": "qa",
         "ns": "shop-qa",

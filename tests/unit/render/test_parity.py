@@ -103,6 +103,23 @@ nodeSelector: {disktype: ssd}
 tolerations: [{key: dedicated, operator: Equal, value: core, effect: NoSchedule}]
 volumes: [{name: cache, emptyDir: {}}]
 volumeMounts: [{name: cache, mountPath: /cache}]
+hpa: {minReplicas: 2, maxReplicas: 5, targetCPUUtilizationPercentage: 70,
+      targetMemoryUtilizationPercentage: 80}
+pdb: {minAvailable: 50%}
+secrets:
+  store: {kind: ClusterSecretStore, name: vault}
+  refreshInterval: 1h
+  items:
+  - name: db
+    data:
+      DB_USER: {key: shop/db, property: user}
+      DB_PASSWORD: {key: shop/db, property: password, version: "3"}
+  - name: tls
+    encryptedData: {tls.crt: AgBcrt, tls.key: AgBkey}
+  - name: api
+    store: {name: local}
+    refreshInterval: 15m
+    data: {TOKEN: {key: api}}
 """
 
 SPARSE_APP = """\
@@ -140,11 +157,17 @@ strategy:
 strategy:
   type: ingressCanary
   ingressCanary: {tag: "1.5.0-rc.1", weight: 20, header: X-Canary}
+hpa: {maxReplicas: 3, targetMemoryUtilizationPercentage: 75}
+pdb: {maxUnavailable: 1}
 """,
     "ingress-bluegreen": """\
 strategy:
   type: ingressBlueGreen
   ingressBlueGreen: {active: green, blue: {tag: "1.4.0"}, green: {tag: "1.5.0"}}
+hpa: {minReplicas: 1, maxReplicas: 4, targetCPUUtilizationPercentage: 60}
+serviceAccount:
+  create: true
+  annotations: {eks.amazonaws.com/role-arn: "arn:aws:iam::123456789012:role/shop"}
 """,
     "rolling": """\
 strategy:

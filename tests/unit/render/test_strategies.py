@@ -86,6 +86,13 @@ K8S_FILES = {
     "ConfigMap": "configmap-v1.json",
     "PodDisruptionBudget": "poddisruptionbudget-policy-v1.json",
     "HorizontalPodAutoscaler": "horizontalpodautoscaler-autoscaling-v2.json",
+    "ServiceAccount": "serviceaccount-v1.json",
+}
+# The secret kinds: the schemas kconfig derived from their upstream CRDs.
+DERIVED = {
+    ("external-secrets.io/v1", "ExternalSecret"): "externalsecret-v1.schema.json",
+    ("external-secrets.io/v1beta1", "ExternalSecret"): "externalsecret-v1beta1.schema.json",
+    ("bitnami.com/v1alpha1", "SealedSecret"): "sealedsecret.schema.json",
 }
 
 
@@ -104,6 +111,11 @@ def assert_valid(body: Mapping[str, Any]) -> None:
             pytest.skip("../shared/reference/argo-rollouts is absent")
         crd = "rollout-crd.yaml" if kind == "Rollout" else "analysis-template-crd.yaml"
         errors = list(_crd_validator(crd).iter_errors(body))
+    elif (body["apiVersion"], kind) in DERIVED:
+        from kconfig.core.schemadata import load_schema
+
+        schema = load_schema(DERIVED[body["apiVersion"], kind])
+        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(body))
     else:
         errors = list(_k8s_validator(kind).iter_errors(body))
     assert not errors, [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors]

@@ -77,7 +77,7 @@
       args: $.opt(std.get(values, 'args')),
       command: $.opt(std.get(values, 'command')),
       env: if $.truthy(std.get(values, 'env')) then $.envList(values.env),
-      envFrom: $.opt(std.get(values, 'envFrom')),
+      envFrom: $.opt(ctx.platform.pod.envFrom),
       imagePullPolicy: $.opt(std.get(values.image, 'pullPolicy')),
       livenessProbe: probeOf('liveness'),
       readinessProbe: probeOf('readiness'),
@@ -91,18 +91,20 @@
     },
 
   // The pod template of workload `w` (Deployment or Rollout): the app's container, then the
-  // sidecars as written.
+  // sidecars as written. ctx.platform.pod (render/platform) gives the service account, the
+  // envFrom (secret items included) and the pod annotations (checksum/config included).
   podTemplate(ctx, w)::
     local values = ctx.values;
+    local pod = ctx.platform.pod;
     {
       metadata: {
-        annotations: $.opt(std.get(values, 'podAnnotations')),
+        annotations: $.opt(pod.annotations),
         labels: w.labels,
       },
       spec: {
         nodeSelector: $.opt(std.get(values, 'nodeSelector')),
         securityContext: $.opt(std.get(values, 'podSecurityContext')),
-        serviceAccountName: $.opt(std.get(values, 'serviceAccountName')),
+        serviceAccountName: $.opt(pod.serviceAccountName),
         tolerations: $.opt(std.get(values, 'tolerations')),
         volumes: $.opt(std.get(values, 'volumes')),
         containers: [$.container(ctx, w)] + values.sidecars,
