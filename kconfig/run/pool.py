@@ -72,7 +72,14 @@ def render_envs(
     # fork: the children start with the project already loaded (handed over through
     # _FORKED, set only around the pool's life) and only results travel back pickled.
     context = multiprocessing.get_context("fork")
-    _FORKED[:] = [(sources, cache)]
+    # One validator for the whole run, its shared files (bases, components) checked here
+    # once (with the first environment's record of clean files) instead of once per
+    # environment in the workers, which inherit it.
+    validator = _validator(sources, job.strict) if job.validate else None
+    if validator is not None:
+        validator.clean_inputs = InputCache(cache, envs[0]) if cache is not None else None
+        validator.check_shared(envs)
+    _FORKED[:] = [(sources, cache, validator)]
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             futures = [pool.submit(_render_in_worker, env, job) for env in envs]
@@ -89,8 +96,8 @@ def render_envs(
     return outcomes
 
 
-# (sources, cache) a forked worker renders with; empty outside a pool
-_FORKED: list[tuple[Sources, BuildCache | None]] = []
+# (sources, cache, validator) a forked worker renders with; empty outside a pool
+_FORKED: list[tuple[Sources, BuildCache | None, Validator | None]] = []
 _USAGE_MARK = "KC001-worker"  # a UsageError raised in a worker, carried back as diagnostics
 
 
@@ -102,11 +109,9 @@ def _validator(sources: Sources, strict: bool = False) -> Validator:
 
 def _render_in_worker(env: str, job: EnvJob) -> _EnvOutcome:
     """One environment in a forked worker; its staged cache writes go back to the parent."""
-    sources, cache = _FORKED[0]
+    sources, cache, validator = _FORKED[0]
     try:
-        outcome = _render_one(
-            sources, env, _validator(sources, job.strict) if job.validate else None, job, cache
-        )
+        outcome = _render_one(sources, env, validator if job.validate else None, job, cache)
     except UsageError as err:  # exceptions do not pickle with their diagnostics: send data
         diags = [Diagnostic(d.message, d.pos, d.severity, _USAGE_MARK) for d in err.diagnostics]
         outcome = _EnvOutcome(env, None, None, diags)

@@ -26,8 +26,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from kconfig.check.validate import Report, merge_environments
-from kconfig.errors import sorted_diagnostics
+from kconfig.errors import KconfigError, UsageError, sorted_diagnostics
 from kconfig.run.cache import BuildCache
+from kconfig.run.gcbudget import large_run_gc
 from kconfig.run.pool import EnvJob, render_envs
 
 if TYPE_CHECKING:
@@ -45,9 +46,12 @@ def validate_environments(
     environment order whatever the workers' order (``cache=False``: render everything,
     read and write no cache)."""
     names = list(dict.fromkeys(sources.environments if envs is None else envs))
-    store = BuildCache.open(sources) if cache else None
+    # An environment that does not load (a broken kconfig.yaml or env.yaml) is reported by
+    # the recipe, which renders nothing for it: the cache has nothing to add there.
+    store = BuildCache.open(sources) if cache and _all_load(sources, names) else None
     job = EnvJob(validate=True, strict=strict, manifests=False)
-    outcomes = render_envs(sources, names, job, store)
+    with large_run_gc():
+        outcomes = render_envs(sources, names, job, store)
     if store is not None:
         # Unlike a build's, a failed validation still keeps what it learnt: entries are
         # keyed by content (rendered manifests, input files that checked clean), never by
@@ -55,3 +59,15 @@ def validate_environments(
         store.flush()
     per_env = [(o.env, o.diagnostics) for o in outcomes]
     return Report(sorted_diagnostics(merge_environments(per_env)), names)
+
+
+def _all_load(sources: Sources, envs: Sequence[str]) -> bool:
+    """Whether every one of ``envs`` loads (an unknown name stays a usage error)."""
+    try:
+        for name in envs:
+            sources.env(name)
+    except UsageError:
+        raise
+    except KconfigError:
+        return False
+    return True
