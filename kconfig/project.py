@@ -201,7 +201,7 @@ class Project:
     def validate(self, envs: Sequence[str] | None = None, *, strict: bool = False) -> Report:
         """Validate the inputs and rendered output of ``envs`` (default: all environments);
         every problem is collected in the returned report (``report.failed(strict)``)."""
-        from kconfig.run.recipe import validate_environments
+        from kconfig.run.validate import validate_environments
 
         return validate_environments(self._sources, envs, strict=strict)
 

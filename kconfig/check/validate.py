@@ -357,8 +357,12 @@ class Validator:
     def check_file(self, rel: str, role: str) -> tuple[list[Diagnostic], type[KconfigError]]:
         """The problems of one input file, and the kind of error they are."""
         found = self._files.get(rel)
+        clean = self.clean_inputs
+        if found is not None and clean is not None and not found[0]:
+            # Checked for another environment of this run: this environment's record of
+            # clean files learns it too (a later run of this environment alone skips it).
+            clean.mark(rel, role)
         if found is None:
-            clean = self.clean_inputs
             if clean is not None and clean.is_clean(rel, role):
                 found = self._files[rel] = ([], ValidationError)
                 return found
@@ -372,6 +376,21 @@ class Validator:
             if clean is not None and not found[0]:
                 clean.mark(rel, role)
         return found
+
+    def check_shared(self, envs: Sequence[str]) -> None:
+        """Check the files several environments share (every app's base, the components)
+        now, once: workers forked after this inherit the results instead of each checking
+        them again for every environment it renders."""
+        apps: dict[str, None] = {}
+        for name in envs:
+            try:
+                apps.update(dict.fromkeys(self.sources.apps_of(self.sources.env(name))))
+            except KconfigError:
+                continue  # reported where it belongs, by the environment's own run
+        for app in apps:
+            self.check_file(base_file(app), "base")
+        for name in self.sources.components:
+            self.check_file(component_file(name), "component")
 
     def check_document(self, doc: Any, schema: str, source: str) -> list[Diagnostic]:
         """Problems of one document against one of kconfig's input schemas, located."""

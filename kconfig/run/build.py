@@ -39,6 +39,7 @@ from kconfig.output.writer import (
     resolve_output,
 )
 from kconfig.run.cache import BuildCache
+from kconfig.run.gcbudget import large_run_gc
 from kconfig.run.pool import EnvJob, render_envs
 
 if TYPE_CHECKING:
@@ -160,7 +161,9 @@ def _plan_environments(
     found = Collector()
     output_errors = Collector()
     job = EnvJob(request.validate, plan=True, digests=digests)
-    for outcome in render_envs(sources, missing, job, cache):
+    with large_run_gc():
+        outcomes = render_envs(sources, missing, job, cache)
+    for outcome in outcomes:
         found.extend(outcome.diagnostics)
         output_errors.extend(outcome.output_errors)
         per_env.append((outcome.env, [d for d in outcome.diagnostics if d.severity != "error"]))

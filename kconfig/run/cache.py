@@ -250,7 +250,10 @@ class BuildCache:
         for part in (
             self._shared_digest(),
             _hash_files(overlays, root, self.memo),
-            json.dumps([env, list(chain), allowed, dict(options)], sort_keys=True),
+            json.dumps(
+                [env, list(chain), allowed, dict(options), self.sources.config.kubernetes_version],
+                sort_keys=True,
+            ),
         ):
             digest.update(part.encode() + b"\0")
         return digest.hexdigest()
@@ -556,11 +559,16 @@ class AppCache:
         shared += [root / env_file(name) for name in self.chain]
         for folder in TRACKED[1:]:  # components, lib
             shared += _files_under(root / folder, cache.listings)
+        # One walk of bases/ answers every app's folder in key() (not one walk per app).
+        _files_under(root / BASES, cache.listings)
         allowed = {name: os.environ.get(name) for name in sources.config.allow_env}
+        # The version templates see may differ from kconfig.yaml's (Project.load's
+        # kubernetes_version, the Argo CD plugin's cluster version).
+        version = sources.config.kubernetes_version
         self.base = hashlib.blake2b(
             (
                 _hash_files(shared, root, cache.memo)
-                + json.dumps([allowed, dict(options)], sort_keys=True)
+                + json.dumps([allowed, dict(options), version], sort_keys=True)
             ).encode(),
             digest_size=20,
         ).hexdigest()

@@ -37,11 +37,15 @@ class EnvJob(NamedTuple):
     """What each environment's worker does, besides rendering it."""
 
     validate: bool
+    strict: bool = False  # validate --strict: a kind without a schema is an error
     # Build (the only caller): turn the manifests into the environment's files in the
     # worker (YAML is written in parallel, and bytes travel back faster than manifests),
     # and cache them under these digests. Otherwise the manifests themselves come back.
     plan: bool = False
     digests: Mapping[str, str] = {}
+    # ``validate``: only the diagnostics are wanted; thousands of manifests pickled back
+    # from each worker would cost more than checking them.
+    manifests: bool = True
 
 
 class _EnvOutcome(NamedTuple):
@@ -69,12 +73,19 @@ def render_envs(
 
     jobs = _jobs(len(envs))
     if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        validator = _validator(sources) if job.validate else None
+        validator = _validator(sources, job.strict) if job.validate else None
         return [_render_one(sources, env, validator, job, cache) for env in envs]
     # fork: the children start with the project already loaded (handed over through
     # _FORKED, set only around the pool's life) and only results travel back pickled.
     context = multiprocessing.get_context("fork")
-    _FORKED[:] = [(sources, cache)]
+    # One validator for the whole run, its shared files (bases, components) checked here
+    # once (with the first environment's record of clean files) instead of once per
+    # environment in the workers, which inherit it.
+    validator = _validator(sources, job.strict) if job.validate else None
+    if validator is not None:
+        validator.clean_inputs = InputCache(cache, envs[0]) if cache is not None else None
+        validator.check_shared(envs)
+    _FORKED[:] = [(sources, cache, validator)]
     pool = ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),)
     )
@@ -133,24 +144,22 @@ def _stop(pool: ProcessPoolExecutor) -> None:
             proc.join(5)
 
 
-# (sources, cache) a forked worker renders with; empty outside a pool
-_FORKED: list[tuple[Sources, BuildCache | None]] = []
+# (sources, cache, validator) a forked worker renders with; empty outside a pool
+_FORKED: list[tuple[Sources, BuildCache | None, Validator | None]] = []
 _USAGE_MARK = "KC001-worker"  # a UsageError raised in a worker, carried back as diagnostics
 
 
-def _validator(sources: Sources) -> Validator:
+def _validator(sources: Sources, strict: bool = False) -> Validator:
     from kconfig.check.validate import Validator
 
-    return Validator(sources)
+    return Validator(sources, strict=strict)
 
 
 def _render_in_worker(env: str, job: EnvJob) -> _EnvOutcome:
     """One environment in a forked worker; its staged cache writes go back to the parent."""
-    sources, cache = _FORKED[0]
+    sources, cache, validator = _FORKED[0]
     try:
-        outcome = _render_one(
-            sources, env, _validator(sources) if job.validate else None, job, cache
-        )
+        outcome = _render_one(sources, env, validator if job.validate else None, job, cache)
     except UsageError as err:  # exceptions do not pickle with their diagnostics: send data
         diags = [Diagnostic(d.message, d.pos, d.severity, _USAGE_MARK) for d in err.diagnostics]
         outcome = _EnvOutcome(env, None, None, diags)
@@ -170,7 +179,7 @@ def _render_one(
 ) -> _EnvOutcome:
     manifests, diags = _rendered(sources, env, validator, cache)
     if not job.plan:
-        return _EnvOutcome(env, manifests, None, diags)
+        return _EnvOutcome(env, manifests if job.manifests else None, None, diags)
     if manifests is None or any(d.severity == "error" for d in diags):
         return _EnvOutcome(env, None, None, diags)
     try:

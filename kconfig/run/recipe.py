@@ -12,11 +12,11 @@ error class the run failed with (:meth:`kconfig.errors.Collector.error_class`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from kconfig.check.validate import Report, Validator, merge_environments
+from kconfig.check.validate import Validator
 from kconfig.errors import (
     Collector,
     Diagnostic,
@@ -108,15 +108,3 @@ def render_validated(
         raise ValidationError(diags)
     assert result.manifests is not None
     return Rendered(env, result.manifests, tuple(diags))
-
-
-def validate_environments(
-    sources: Sources, envs: Sequence[str] | None = None, *, strict: bool = False
-) -> Report:
-    """Validate ``envs`` (default: all), collecting every problem of every one."""
-    names = list(sources.environments if envs is None else envs)
-    validator = Validator(sources, strict=strict)
-    per_env = [
-        (name, run_environment(sources, name, validator=validator).diagnostics) for name in names
-    ]
-    return Report(sorted_diagnostics(merge_environments(per_env)), names)
