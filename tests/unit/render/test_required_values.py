@@ -293,6 +293,7 @@ def test_template_values_fill_only_what_is_missing() -> None:
         "probes": {},
         "sidecars": [],
         "networkPolicy": {"allowFrom": [], "enabled": False},
+        "portName": "http",
     }
     assert values == {"port": 80, "networkPolicy": {"allowFrom": []}}  # not mutated
     full = {
@@ -300,6 +301,7 @@ def test_template_values_fill_only_what_is_missing() -> None:
         "probes": {"readiness": {}},
         "sidecars": [{"name": "x"}],
         "networkPolicy": {"enabled": True},
+        "portName": "tcp-redis",
     }
     assert template_values(full) == full
     out["sidecars"].append("changed")
