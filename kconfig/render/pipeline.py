@@ -61,6 +61,8 @@ APP_TEMPLATES = (
     "deployment",
     "rollout",
     "ingress",
+    "virtualservice",
+    "httproute",
     "networkpolicy",
 )
 ENV_TEMPLATES = ("namespace", "isolation")

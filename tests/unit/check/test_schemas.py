@@ -522,7 +522,7 @@ backend: null
         ),
         (
             ("strategy", "canary", "trafficRouting"),
-            "istio",
+            "linkerd",
             ("strategy", "canary", "trafficRouting"),
         ),
         (

@@ -146,6 +146,25 @@ strategy:
   type: ingressBlueGreen
   ingressBlueGreen: {active: green, blue: {tag: "1.4.0"}, green: {tag: "1.5.0"}}
 """,
+    "istio-canary": """\
+portName: grpc-api
+strategy:
+  type: canary
+  canary:
+    steps: [{setWeight: 20}, {pause: {}}]
+    trafficRouting: istio
+    istio: {gateways: [istio-system/public, mesh]}
+    analysis:
+      successRate: {prometheusAddress: "http://prometheus.monitoring:9090", minimum: 0.95}
+""",
+    "gateway-canary": """\
+strategy:
+  type: canary
+  canary:
+    steps: [{setWeight: 20}, {pause: {}}]
+    trafficRouting: gatewayAPI
+    gatewayAPI: {parentRefs: [{name: public, namespace: gateway-system, sectionName: https}]}
+""",
     "rolling": """\
 strategy:
   type: rolling
@@ -176,6 +195,8 @@ def kitchen_sink(make_project: Callable[..., Path]) -> Project:
         ),
         "overlays/prod/full.yaml": "ingress: {host: full.example.org, tls: null}\n",
         "overlays/bare/env.yaml": "namespace: bare\n",  # no domain: no host anywhere
+        # ... but Istio routes a host: one given to its app.
+        "overlays/bare/istio-canary.yaml": "ingress: {host: istio.bare.example.com}\n",
     }
     for name, strategy in STRATEGIES.items():
         files[f"bases/{name}/app.yaml"] = _strategy_app(name, strategy)
