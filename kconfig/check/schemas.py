@@ -55,6 +55,13 @@ OWN_SCHEMAS: dict[tuple[str, str], str] = {
     ("argoproj.io/v1alpha1", "ClusterAnalysisTemplate"): "analysistemplate.schema.json",
     ("argoproj.io/v1alpha1", "Application"): "argocd-application.schema.json",
     ("argoproj.io/v1alpha1", "ApplicationSet"): "argocd-applicationset.schema.json",
+    # Derived from the upstream CRDs by tools/crd_schemas.py (issue 16): Istio serves its
+    # three versions with one schema, the Gateway API its two.
+    ("networking.istio.io/v1", "VirtualService"): "istio-virtualservice.schema.json",
+    ("networking.istio.io/v1beta1", "VirtualService"): "istio-virtualservice.schema.json",
+    ("networking.istio.io/v1alpha3", "VirtualService"): "istio-virtualservice.schema.json",
+    ("gateway.networking.k8s.io/v1", "HTTPRoute"): "gatewayapi-httproute.schema.json",
+    ("gateway.networking.k8s.io/v1beta1", "HTTPRoute"): "gatewayapi-httproute.schema.json",
 }
 # Parts of custom resources that Kubernetes' own definitions describe better.
 _EXTRA_PARTS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
@@ -317,10 +324,20 @@ def crd_versions(doc: Any, source: str) -> list[CrdVersion]:
             strict = _strict_node(schema, _Budget())
         except SchemaError as err:
             raise SchemaError(f"{source}: {err}") from err
+        _object_fields(strict)
         strict["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         strict["$id"] = f"{CRD_BASE}{group}/{entry['name']}/{kind}"
         out.append(CrdVersion(api_version, kind, strict, source))
     return out
+
+
+def _object_fields(strict: dict[str, Any]) -> None:
+    """Every object has apiVersion, kind and metadata, which the API server checks itself;
+    a CRD schema that lists only ``spec`` and ``status`` (Istio's) must not refuse them."""
+    props = strict.get("properties")
+    if isinstance(props, dict):
+        for key, schema in (("apiVersion", "string"), ("kind", "string"), ("metadata", "object")):
+            props.setdefault(key, {"type": schema})
 
 
 def load_crd_file(path: Path, source: str) -> list[CrdVersion]:

@@ -4,7 +4,9 @@ Input schemas: ``kconfig.schema.json`` (kconfig.yaml), ``env.schema.json``
 (overlays/<env>/env.yaml), ``app.schema.json`` (app values: bases, overlays, ``defaults``),
 ``component.schema.json``. Output schemas for the custom resources kconfig writes:
 ``rollout.schema.json``, ``analysistemplate.schema.json``, ``argocd-application.schema.json``,
-``argocd-applicationset.schema.json``.
+``argocd-applicationset.schema.json``, and, derived from the upstream CRDs by
+``tools/crd_schemas.py``, ``istio-virtualservice.schema.json`` and
+``gatewayapi-httproute.schema.json``.
 
 Every schema has the ``$id`` ``https://kconfig.dev/schemas/<file name>`` and refers to the
 others by relative file name (``"$ref": "app.schema.json"``), so they resolve offline once all
@@ -43,6 +45,8 @@ SCHEMA_NAMES: Final[tuple[str, ...]] = (
     "analysistemplate.schema.json",
     "argocd-application.schema.json",
     "argocd-applicationset.schema.json",
+    "istio-virtualservice.schema.json",
+    "gatewayapi-httproute.schema.json",
 )
 
 

@@ -63,3 +63,103 @@ def test_port_name_must_be_an_iana_service_name(tmp_path: Path, name: str) -> No
         render(tmp_path, f"portName: {name!r}\n")
     text = str(caught.value)
     assert "overlays/qa/web.yaml:1:11" in text and "portName" in text, text
+
+
+# -- Istio ---------------------------------------------------------------------------------
+CANARY = (
+    "strategy:\n  type: canary\n  canary:\n    steps: [{setWeight: 20}, {pause: {}}]\n"
+    "    analysis:\n"
+    "      successRate: {prometheusAddress: 'http://prometheus.monitoring:9090', minimum: 0.95}\n"
+)
+ISTIO = CANARY + "    trafficRouting: istio\n    istio: {gateways: [istio-system/public]}\n"
+GATEWAY = (
+    "strategy:\n  type: canary\n  canary:\n    steps: [{setWeight: 20}, {pause: {}}]\n"
+    "    trafficRouting: gatewayAPI\n"
+    "    gatewayAPI: {parentRefs: [{name: public, namespace: gateway-system}]}\n"
+)
+
+
+def test_istio_renders_the_virtual_service_the_controller_needs(tmp_path: Path) -> None:
+    out = render(tmp_path, ISTIO)
+    assert ("Ingress", "web") not in out  # the VirtualService routes the host instead
+    vs = out["VirtualService", "web"]
+    assert vs["apiVersion"] == "networking.istio.io/v1beta1"
+    port = {"number": 80}
+    assert vs["spec"] == {
+        "gateways": ["istio-system/public"],
+        "hosts": ["web.qa.example.com"],
+        "http": [
+            {
+                "name": "primary",
+                "route": [
+                    {"destination": {"host": "web", "port": port}, "weight": 100},
+                    {"destination": {"host": "web-canary", "port": port}, "weight": 0},
+                ],
+            }
+        ],
+    }
+    canary = out["Rollout", "web"]["spec"]["strategy"]["canary"]
+    assert canary["stableService"] == "web" and canary["canaryService"] == "web-canary"
+    assert canary["trafficRouting"] == {
+        "istio": {"virtualService": {"name": "web", "routes": ["primary"]}}
+    }
+    assert {("Service", "web"), ("Service", "web-canary")} <= set(out)
+
+
+def test_istio_analysis_measures_what_the_sidecars_report(tmp_path: Path) -> None:
+    out = render(tmp_path, ISTIO)
+    metric = out["AnalysisTemplate", "web-success-rate"]["spec"]["metrics"][0]
+    where = (
+        'reporter="destination",destination_service_namespace="shop-qa",'
+        'destination_service_name="{{args.service-name}}"'
+    )
+    assert metric["provider"]["prometheus"]["query"] == (
+        f'sum(rate(istio_requests_total{{{where},response_code!~"5.*"}}[5m])) / '
+        f"sum(rate(istio_requests_total{{{where}}}[5m]))"
+    )
+    # The canary's own Service is measured: the router sends it its share.
+    args = out["Rollout", "web"]["spec"]["strategy"]["canary"]["analysis"]["args"]
+    assert args == [{"name": "service-name", "value": "web-canary"}]
+
+
+# -- Gateway API ---------------------------------------------------------------------------
+def test_gateway_api_renders_the_http_route_and_the_plugin_entry(tmp_path: Path) -> None:
+    out = render(tmp_path, GATEWAY)
+    assert ("Ingress", "web") not in out
+    route = out["HTTPRoute", "web"]
+    assert route["apiVersion"] == "gateway.networking.k8s.io/v1"
+    assert route["spec"] == {
+        "hostnames": ["web.qa.example.com"],
+        "parentRefs": [{"name": "public", "namespace": "gateway-system"}],
+        "rules": [
+            {
+                "backendRefs": [
+                    {"name": "web", "port": 80, "weight": 100},
+                    {"name": "web-canary", "port": 80, "weight": 0},
+                ]
+            }
+        ],
+    }
+    canary = out["Rollout", "web"]["spec"]["strategy"]["canary"]
+    assert canary["trafficRouting"] == {
+        "plugins": {"argoproj-labs/gatewayAPI": {"httpRoute": "web", "namespace": "shop-qa"}}
+    }
+
+
+def test_mesh_outputs_validate_strictly(tmp_path: Path) -> None:
+    """The VirtualService and HTTPRoute pass their upstream-derived schemas, and an unknown
+    field in either is refused (strict, like the API server)."""
+    write_tree(
+        tmp_path,
+        {
+            **MINIMAL,
+            "bases/web/app.yaml": BASE,
+            "overlays/qa/web.yaml": ISTIO,
+            "overlays/prod/web.yaml": GATEWAY + "patches:\n- target: {kind: HTTPRoute, name: web}\n"
+            "  patch: {spec: {retry: {attempts: 3}}}\n",
+        },
+    )
+    report = kconfig.Project.load(tmp_path).validate()
+    problems = [d.format() for d in report.diagnostics if d.severity == "error"]
+    assert len(problems) == 1, problems
+    assert "HTTPRoute/web (prod): spec.retry: unknown field `retry`" in problems[0]
