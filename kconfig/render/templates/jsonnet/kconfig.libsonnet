@@ -52,7 +52,7 @@
   // An HTTP GET probe on the app's named port `portName` (or spec.port), path "/" by default.
   probeKeys:: ['failureThreshold', 'initialDelaySeconds', 'periodSeconds', 'successThreshold',
                'timeoutSeconds'],
-  probe(spec, portName):: {
+  probe(spec, portName='http'):: {
     [key]: std.get(spec, key)
     for key in $.probeKeys
   } + {
