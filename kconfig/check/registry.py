@@ -7,9 +7,13 @@ one new module and one line here, and no rule module imports another.
 
 from __future__ import annotations
 
-from kconfig.check import routing, semantic
+from kconfig.check import delivery, routing, semantic
 from kconfig.check.semantic import Check
 
 __all__ = ["CHECKS"]
 
-CHECKS: tuple[Check, ...] = (*semantic.CHECKS, *routing.CHECKS)
+CHECKS: tuple[Check, ...] = (
+    *semantic.CHECKS,
+    *delivery.CHECKS,
+    *routing.CHECKS,
+)
