@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from kconfig.check.validate import Report
     from kconfig.core.manifests import Manifest
     from kconfig.core.merge import Merged, Origin
+    from kconfig.daytwo.bluegreen import SwitchResult
     from kconfig.daytwo.diff import EnvDiff, ManifestDiff
     from kconfig.daytwo.edit import Change, EditResult, FileEdit
     from kconfig.daytwo.explain import Explanation, Leaf, Setting
@@ -80,6 +81,7 @@ _LAZY = {
     "Rendered": "kconfig.run.recipe",
     "Report": "kconfig.check.validate",
     "Setting": "kconfig.daytwo.explain",
+    "SwitchResult": "kconfig.daytwo.bluegreen",
     "UnitResult": "kconfig.output.writer",
     "Values": "kconfig.values.layers",
 }
@@ -131,6 +133,7 @@ __all__ = [
     "Report",
     "Setting",
     "SourcePos",
+    "SwitchResult",
     "UnitResult",
     "UsageError",
     "ValidationError",

@@ -16,6 +16,7 @@ from kconfig.load.sources import Sources, find_root, load_sources
 if TYPE_CHECKING:
     from kconfig.check.validate import Report
     from kconfig.core.manifests import Manifest
+    from kconfig.daytwo.bluegreen import SwitchResult
     from kconfig.daytwo.diff import EnvDiff
     from kconfig.daytwo.edit import EditResult
     from kconfig.daytwo.explain import Explanation
@@ -173,12 +174,42 @@ class Project:
         assert env_b is not None
         return diff_envs(self._sources, env_a, env_b, apps)
 
-    def set_image(self, env: str, app: str, tag: str, repository: str | None = None) -> EditResult:
-        """Set ``image.tag`` (and ``image.repository``) in ``overlays/ENV/APP.yaml``,
-        comments and form kept; checked before the file is written."""
-        from kconfig.daytwo.edit import set_image
+    def set_image(
+        self,
+        env: str,
+        app: str,
+        tag: str | None = None,
+        repository: str | None = None,
+        *,
+        digest: str | None = None,
+        dry_run: bool = False,
+    ) -> EditResult:
+        """Set ``image.tag`` (and ``image.repository``; ``digest``: pin ``image.digest``) in
+        ``overlays/ENV/APP.yaml``, comments and form kept; checked before the file is
+        written. On an ingressBlueGreen app: the idle colour's tag (``EditResult.colour``)."""
+        from kconfig.daytwo.bluegreen import set_app_image
 
-        result = set_image(self._sources, env, app, tag, repository)
+        result = set_app_image(
+            self._sources, env, app, tag, repository=repository, digest=digest, dry_run=dry_run
+        )
+        self._sources = self._sources.reread()
+        return result
+
+    def switch(
+        self,
+        env: str,
+        app: str,
+        to: str | None = None,
+        *,
+        force: bool = False,
+        dry_run: bool = False,
+    ) -> SwitchResult:
+        """ingressBlueGreen: make ``to`` (default the idle colour) live, in
+        ``overlays/ENV/APP.yaml``; refused unless that colour has a tag of its own that
+        differs from the live one's (``force`` skips that check)."""
+        from kconfig.daytwo.bluegreen import switch
+
+        result = switch(self._sources, env, app, to, force=force, dry_run=dry_run)
         self._sources = self._sources.reread()
         return result
 

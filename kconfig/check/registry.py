@@ -7,7 +7,15 @@ one new module and one line here, and no rule module imports another.
 
 from __future__ import annotations
 
-from kconfig.check import api_core, api_networking, controllers, delivery, platform, semantic
+from kconfig.check import (
+    api_core,
+    api_networking,
+    controllers,
+    delivery,
+    platform,
+    routing,
+    semantic,
+)
 from kconfig.check.semantic import Check
 
 __all__ = ["CHECKS"]
@@ -19,4 +27,5 @@ CHECKS: tuple[Check, ...] = (
     *api_networking.CHECKS,
     *controllers.CHECKS,
     *platform.CHECKS,
+    *routing.CHECKS,
 )

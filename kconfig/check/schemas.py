@@ -61,6 +61,13 @@ OWN_SCHEMAS: dict[tuple[str, str], str] = {
     ("external-secrets.io/v1", "ExternalSecret"): "externalsecret-v1.schema.json",
     ("external-secrets.io/v1beta1", "ExternalSecret"): "externalsecret-v1beta1.schema.json",
     ("bitnami.com/v1alpha1", "SealedSecret"): "sealedsecret.schema.json",
+    # Derived from the upstream CRDs by tools/crd_schemas.py (issue 16): Istio serves its
+    # three versions with one schema, the Gateway API its two.
+    ("networking.istio.io/v1", "VirtualService"): "istio-virtualservice.schema.json",
+    ("networking.istio.io/v1beta1", "VirtualService"): "istio-virtualservice.schema.json",
+    ("networking.istio.io/v1alpha3", "VirtualService"): "istio-virtualservice.schema.json",
+    ("gateway.networking.k8s.io/v1", "HTTPRoute"): "gatewayapi-httproute.schema.json",
+    ("gateway.networking.k8s.io/v1beta1", "HTTPRoute"): "gatewayapi-httproute.schema.json",
 }
 # Parts of custom resources that Kubernetes' own definitions describe better.
 _EXTRA_PARTS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
@@ -323,6 +330,7 @@ def crd_versions(doc: Any, source: str) -> list[CrdVersion]:
             strict = _strict_node(schema, _Budget())
         except SchemaError as err:
             raise SchemaError(f"{source}: {err}") from err
+        _object_fields(strict)
         strict["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         strict["$id"] = f"{CRD_BASE}{group}/{entry['name']}/{kind}"
         out.append(CrdVersion(api_version, kind, strict, source))
@@ -330,6 +338,15 @@ def crd_versions(doc: Any, source: str) -> list[CrdVersion]:
 
 
 _MAX_CRD_BYTES = 64 * 1024 * 1024
+
+
+def _object_fields(strict: dict[str, Any]) -> None:
+    """Every object has apiVersion, kind and metadata, which the API server checks itself;
+    a CRD schema that lists only ``spec`` and ``status`` (Istio's) must not refuse them."""
+    props = strict.get("properties")
+    if isinstance(props, dict):
+        for key, schema in (("apiVersion", "string"), ("kind", "string"), ("metadata", "object")):
+            props.setdefault(key, {"type": schema})
 
 
 def load_crd_file(path: Path, source: str) -> list[CrdVersion]:

@@ -19,6 +19,7 @@ EXIT_OK, EXIT_DIFFERENT = 0, 1
 def add_arguments(sub: Any, name: str, common: argparse.ArgumentParser) -> None:
     {
         "set": _add_set,
+        "switch": _add_switch,
         "promote": _add_promote,
         "diff": _add_diff,
         "explain": _add_explain,
@@ -39,13 +40,35 @@ def _add_set(sub: Any, common: argparse.ArgumentParser) -> None:
         help="set image.tag in overlays/ENV/APP.yaml",
         description="Set image.tag (and image.repository) of APP in overlays/ENV/APP.yaml, "
         "creating the file when missing. Only the changed line changes; the result is "
-        "checked before the file is written.",
+        "checked before the file is written. On an ingressBlueGreen app: the tag of the "
+        "idle colour (strategy.ingressBlueGreen.<idle>.tag), never the live one.",
     )
     image.add_argument("env", metavar="ENV")
     image.add_argument("app", metavar="APP")
-    image.add_argument("tag", metavar="TAG")
+    image.add_argument("tag", metavar="TAG", nargs="?")
     image.add_argument("--repository", metavar="REPO", help="also set image.repository")
+    image.add_argument(
+        "--digest", metavar="sha256:HEX", help="pin image.digest (the image is repo@digest)"
+    )
+    image.add_argument("--dry-run", action="store_true", help="print the change, write nothing")
     image.set_defaults(run=run_set_image)
+
+
+def _add_switch(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "switch",
+        parents=[common],
+        help="ingressBlueGreen: make the other colour live",
+        description="Flip (or, with --to, set) strategy.ingressBlueGreen.active of APP in "
+        "overlays/ENV/APP.yaml, comments kept. Refused when the colour to make live has no "
+        "tag of its own or runs the live colour's image, unless --force.",
+    )
+    p.add_argument("env", metavar="ENV")
+    p.add_argument("app", metavar="APP")
+    p.add_argument("--to", choices=("blue", "green"), help="the colour to make live")
+    p.add_argument("--force", action="store_true", help="switch even to an untagged colour")
+    p.add_argument("--dry-run", action="store_true", help="print the change, write nothing")
+    p.set_defaults(run=run_switch)
 
 
 def _add_promote(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -129,13 +152,37 @@ def _add_explain(sub: Any, common: argparse.ArgumentParser) -> None:
 # -- running -------------------------------------------------------------------------------------
 def run_set_image(args: argparse.Namespace) -> int:
     project = open_project(args)
-    result = project.set_image(args.env, args.app, args.tag, args.repository)
+    result = project.set_image(
+        args.env,
+        args.app,
+        args.tag,
+        args.repository,
+        digest=args.digest,
+        dry_run=args.dry_run,
+    )
+    colour = f" (the idle colour, {result.colour})" if result.colour else ""
     if not result.changes:
         sys.stdout.write(
-            f"{args.app}: {result.target} already sets this image; nothing to change\n"
+            f"{args.app}: {result.target} already sets this image{colour}; nothing to change\n"
         )
     for change in result.changes:
+        sys.stdout.write(f"{change.describe()}{colour} ({change.file})\n")
+    if args.dry_run and result.changes:
+        sys.stderr.write(f"dry run: {len(result.edits)} file(s) not written\n")
+    return EXIT_OK
+
+
+def run_switch(args: argparse.Namespace) -> int:
+    project = open_project(args)
+    result = project.switch(args.env, args.app, args.to, force=args.force, dry_run=args.dry_run)
+    if not result.changes:
+        sys.stdout.write(f"{args.app}: {result.live} is already live ({result.image})\n")
+        return EXIT_OK
+    for change in result.changes:
         sys.stdout.write(f"{change.describe()} ({change.file})\n")
+    sys.stdout.write(f"{args.app}: {result.live} is live ({result.image}); {result.idle} is idle\n")
+    if args.dry_run:
+        sys.stderr.write(f"dry run: {len(result.edits)} file(s) not written\n")
     return EXIT_OK
 
 

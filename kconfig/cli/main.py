@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "envs": "kconfig.cli.render",
     "validate": "kconfig.cli.validate",
     "set": "kconfig.cli.daytwo",
+    "switch": "kconfig.cli.daytwo",
     "promote": "kconfig.cli.daytwo",
     "diff": "kconfig.cli.daytwo",
     "explain": "kconfig.cli.daytwo",

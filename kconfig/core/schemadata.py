@@ -6,7 +6,9 @@ Input schemas: ``kconfig.schema.json`` (kconfig.yaml), ``env.schema.json``
 ``rollout.schema.json``, ``analysistemplate.schema.json``, ``argocd-application.schema.json``,
 ``argocd-applicationset.schema.json``; derived from the upstream CRDs by
 ``scripts/derive_crd_schemas.py``: ``externalsecret-v1.schema.json``,
-``externalsecret-v1beta1.schema.json``, ``sealedsecret.schema.json``.
+``externalsecret-v1beta1.schema.json``, ``sealedsecret.schema.json``; and by
+``tools/crd_schemas.py``: ``istio-virtualservice.schema.json`` and
+``gatewayapi-httproute.schema.json``.
 
 Every schema has the ``$id`` ``https://kconfig.dev/schemas/<file name>`` and refers to the
 others by relative file name (``"$ref": "app.schema.json"``), so they resolve offline once all
@@ -48,6 +50,8 @@ SCHEMA_NAMES: Final[tuple[str, ...]] = (
     "externalsecret-v1.schema.json",
     "externalsecret-v1beta1.schema.json",
     "sealedsecret.schema.json",
+    "istio-virtualservice.schema.json",
+    "gatewayapi-httproute.schema.json",
 )
 
 

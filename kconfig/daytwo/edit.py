@@ -743,19 +743,26 @@ class EditResult:
     edits: tuple[FileEdit, ...]
     written: bool
     target: str = ""  # the overlay file it edits (or would)
+    colour: str = ""  # set image on an ingressBlueGreen app: the (idle) colour it set
 
     @property
     def files(self) -> list[str]:
         return [edit.rel for edit in self.edits]
 
 
-def _check_image(tag: str, repository: str | None) -> None:
+def check_tag(tag: str) -> None:
+    """UsageError unless ``tag`` is a valid image tag."""
     if not _TAG.fullmatch(tag):
         raise UsageError(
             f"invalid image tag {tag!r}: up to 128 letters, digits, '_', '.' and '-', not "
             "starting with '.' or '-'",
             code=_CODE,
         )
+
+
+def _check_image(tag: str | None, repository: str | None) -> None:
+    if tag is not None:
+        check_tag(tag)
     if repository is not None and not _REPOSITORY.fullmatch(repository):
         raise UsageError(
             f"invalid image repository {repository!r}: expected [host[:port]/]path with "
@@ -774,15 +781,26 @@ def _own_value(sources: Sources, rel: str, path: str) -> Any:
 
 
 def set_image(
-    sources: Sources, env: str, app: str, tag: str, repository: str | None = None
+    sources: Sources,
+    env: str,
+    app: str,
+    tag: str | None,
+    repository: str | None = None,
+    *,
+    digest: str | None = None,
+    dry_run: bool = False,
 ) -> EditResult:
-    """Set ``image.tag`` (and ``image.repository``) of ``app`` in ``overlays/ENV/APP.yaml``,
-    creating the file or the ``image`` mapping when missing. A value the overlay already
-    holds is not written again."""
+    """Set ``image.tag`` (and ``image.repository``, ``image.digest``) of ``app`` in
+    ``overlays/ENV/APP.yaml``, creating the file or the ``image`` mapping when missing. A
+    value the overlay already holds is not written again. (The digest's form and the
+    blue-green rules are :mod:`kconfig.daytwo.bluegreen`'s.)"""
     _check_image(tag, repository)
     values = app_values(sources, env, app).data
     wanted = {"image.repository": repository} if repository is not None else {}
-    wanted["image.tag"] = tag
+    if tag is not None:
+        wanted["image.tag"] = tag
+    if digest is not None:
+        wanted["image.digest"] = digest
     rel = overlay_file(env, app)
     changes = tuple(
         Change(env, app, path, _effective(values, path), value)
@@ -791,8 +809,8 @@ def set_image(
     )
     if not changes:
         return EditResult((), (), False, rel)
-    edits = apply_changes(sources, changes)
-    return EditResult(changes, tuple(edits), True, rel)
+    edits = apply_changes(sources, changes, dry_run=dry_run)
+    return EditResult(changes, tuple(edits), not dry_run, rel)
 
 
 def changed_lines(edit: FileEdit) -> Iterator[str]:

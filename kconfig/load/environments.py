@@ -9,7 +9,7 @@ environment's ``defaults`` of the chain in order, with its overlays).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kconfig.core.marked import MarkedList, MarkedMap
@@ -44,6 +44,13 @@ class Environment:
     source: str  # overlays/<env>/env.yaml
     doc: MarkedMap  # this environment's own env.yaml
     merged: Mapping[str, Any]  # every inherited key, for checks that need more
+    # Argo CD (issue 16): the destination cluster ({name: ...} or {server: ...}; empty: the
+    # cluster Argo CD runs in), whether sync is automated (prune and selfHeal), syncOptions.
+    cluster: Mapping[str, str] = field(default_factory=dict)
+    sync_automated: bool = True
+    sync_options: tuple[str, ...] = ()
+    # Flux: Kustomization fields (dependsOn, timeout, wait, targetNamespace) as written.
+    flux: Mapping[str, Any] = field(default_factory=dict)
 
 
 def env_doc(
@@ -121,6 +128,7 @@ def build_environment(name: str, project: str, chain: Chain) -> Environment:
         )
     apps = merged.get("apps")
     checks = merged.get("checks") or {}
+    sync = merged.get("sync") or {}
     return Environment(
         name=name,
         namespace=namespace,
@@ -136,7 +144,32 @@ def build_environment(name: str, project: str, chain: Chain) -> Environment:
         source=own.source,
         doc=own,
         merged=merged,
+        cluster=_cluster(chain),
+        sync_automated=sync.get("automated") is not False,
+        sync_options=tuple(sync.get("options") or ()),
+        flux=dict(merged.get("flux") or {}),
     )
+
+
+def _cluster(chain: Chain) -> dict[str, str]:
+    """``cluster:`` of the nearest env.yaml of the chain that sets it (a cluster is replaced
+    whole, never merged: {name} over an inherited {server} is a different cluster, not
+    both); KC221 when it gives both ``name`` and ``server``, which Argo CD refuses."""
+    for _, doc in reversed(chain):
+        if "cluster" not in doc:
+            continue
+        cluster = doc.get("cluster")
+        if not isinstance(cluster, Mapping):
+            return {}
+        if "name" in cluster and "server" in cluster:
+            raise LoadError(
+                "cluster: give name (the cluster's name in Argo CD) or server (its API "
+                "server URL), not both: Argo CD refuses a destination with both",
+                doc.pos("cluster"),
+                code="KC221",
+            )
+        return {k: str(v) for k, v in cluster.items() if k in ("name", "server") and v}
+    return {}
 
 
 def check_apps(env: Environment, known: Sequence[str]) -> list[str]:

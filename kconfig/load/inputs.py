@@ -249,6 +249,8 @@ class _InputErrors:
             "type": self._type,
             "enum": self._enum,
             "required": self._required,
+            "pattern": self._pattern,
+            "maxLength": self._pattern,
         }.get(err.validator)
         if handler is not None:
             return handler(err, path)
@@ -304,6 +306,15 @@ class _InputErrors:
                 f"{describe(err.instance)}{hint}",
             )
         ]
+
+    def _pattern(self, err: Any, path: PathKey) -> list[Diagnostic]:
+        # A schema may say in words what its pattern means ("x-rule"): a regular expression
+        # is no message for a user.
+        schema = err.schema if isinstance(err.schema, Mapping) else {}
+        rule = schema.get("x-rule")
+        if not isinstance(rule, str):
+            return [self._diag(path, f"`{dotted(path)}`: {err.message}")]
+        return [self._diag(path, f"`{dotted(path)}`: {describe(err.instance)} is not {rule}")]
 
     def _required(self, err: Any, path: PathKey) -> list[Diagnostic]:
         present = err.instance if isinstance(err.instance, Mapping) else {}

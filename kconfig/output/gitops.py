@@ -2,9 +2,13 @@
 
 :func:`gitops_documents` makes, from kconfig.yaml ``gitops:`` (read and checked by
 :mod:`kconfig.load.config`), one Argo CD ``Application`` per environment (destination
-namespace = the environment's namespace, automated sync with prune and selfHeal), an
-``ApplicationSet`` (git directory generator over ``<output>/*``; a list generator in branch
-layout) and, with ``gitops.flux``, a Flux ``Kustomization`` per environment. Argo CD objects
+namespace = the environment's namespace, on env.yaml's ``cluster`` (default in-cluster),
+automated sync with prune and selfHeal unless env.yaml ``sync.automated: false``, and
+``sync.options`` as syncOptions), an ``ApplicationSet`` (git directory generator over
+``<output>/*``; a list generator in branch layout, or whenever an environment has its own
+cluster or sync policy: each element then carries them, applied by ``templatePatch``) and,
+with ``gitops.flux``, a Flux ``Kustomization`` per environment (env.yaml ``flux:`` adds
+dependsOn, timeout, wait and targetNamespace). Argo CD objects
 are validated against kconfig's own schemas (``schemas/argocd-*.schema.json``).
 """
 
@@ -27,12 +31,14 @@ from kconfig.output.plan import ARGOCD_UNIT, FLUX_UNIT
 
 if TYPE_CHECKING:
     from kconfig.load.config import ArgoCD, Flux, GitOps, ProjectConfig
+    from kconfig.load.environments import Environment
     from kconfig.load.sources import Sources
 
 
 ARGOCD_NAMESPACE = "argocd"
 FLUX_NAMESPACE = "flux-system"
 IN_CLUSTER = "https://kubernetes.default.svc"
+FLUX_FIELDS = ("dependsOn", "timeout", "wait", "targetNamespace")
 ARGOCD_SCHEMAS = {
     "Application": "argocd-application.schema.json",
     "ApplicationSet": "argocd-applicationset.schema.json",
@@ -51,6 +57,30 @@ class _Target:
     environments: tuple[tuple[str, str], ...]  # (environment, namespace), promotion order
     output: str  # the output folder's path inside the repository
     settings: GitOps
+    details: Mapping[str, Environment]  # by name: cluster, sync policy, Flux fields
+
+    def destination(self, env: str, namespace: str) -> dict[str, str]:
+        """The Application's destination: env.yaml ``cluster`` (name or server), else the
+        cluster Argo CD runs in."""
+        cluster = self.details[env].cluster
+        return {**(dict(cluster) if cluster else {"server": IN_CLUSTER}), "namespace": namespace}
+
+    def sync_policy(self, env: str) -> dict[str, Any]:
+        """``syncPolicy``: ``automated`` only when the environment syncs by itself."""
+        e = self.details[env]
+        policy: dict[str, Any] = {}
+        if e.sync_automated:
+            policy["automated"] = {"prune": True, "selfHeal": True}
+        if e.sync_options:
+            policy["syncOptions"] = list(e.sync_options)
+        return policy
+
+    @property
+    def uniform(self) -> bool:
+        """Every environment in-cluster with the default sync policy."""
+        return all(
+            not e.cluster and e.sync_automated and not e.sync_options for e in self.details.values()
+        )
 
     @property
     def labels(self) -> dict[str, str]:
@@ -81,6 +111,14 @@ def _application(t: _Target, argo: ArgoCD, env: str, namespace: str) -> dict[str
         "targetRevision": f"{t.settings.branch_prefix}{env}" if branches else argo.target_revision,
         "path": "." if branches else f"{t.output}/{env}",
     }
+    spec: dict[str, Any] = {
+        "project": argo.project,
+        "source": source,
+        "destination": t.destination(env, namespace),
+    }
+    policy = t.sync_policy(env)
+    if policy:
+        spec["syncPolicy"] = policy
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",
@@ -89,12 +127,7 @@ def _application(t: _Target, argo: ArgoCD, env: str, namespace: str) -> dict[str
             "namespace": ARGOCD_NAMESPACE,
             "labels": {**t.labels, "kconfig.dev/environment": env},
         },
-        "spec": {
-            "project": argo.project,
-            "source": source,
-            "destination": {"server": IN_CLUSTER, "namespace": namespace},
-            "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
-        },
+        "spec": spec,
     }
 
 
@@ -106,7 +139,45 @@ def _namespace_template(t: _Target, key: str) -> str:
     return f"{{{{ get (dict {pairs}) {key} }}}}"
 
 
+# Applied by Argo CD to each Application the set generates (ApplicationSet templatePatch, a Go
+# template): the element's own destination and sync policy, which a plain template could not
+# switch between destination.name and destination.server, or leave automated out of.
+TEMPLATE_PATCH = """spec:
+  destination: {{ toJson .destination }}
+  syncPolicy: {{ toJson .syncPolicy }}
+"""
+
+
+def _per_environment_set(t: _Target, argo: ArgoCD) -> dict[str, Any]:
+    """The ApplicationSet's generator and template when environments differ in cluster or
+    sync policy: a list generator whose elements carry them."""
+    branches = t.settings.layout == "branches"
+    elements = [
+        {
+            "env": env,
+            "namespace": ns,
+            "revision": f"{t.settings.branch_prefix}{env}" if branches else argo.target_revision,
+            "path": "." if branches else f"{t.output}/{env}",
+            "destination": t.destination(env, ns),
+            "syncPolicy": t.sync_policy(env),
+        }
+        for env, ns in t.environments
+    ]
+    source = {"repoURL": argo.repo_url, "targetRevision": "{{.revision}}", "path": "{{.path}}"}
+    return {
+        "generators": [{"list": {"elements": elements}}],
+        "spec": {
+            "project": argo.project,
+            "source": source,
+            "destination": {"namespace": "{{.namespace}}"},
+        },
+        "key": ".env",
+    }
+
+
 def _application_set(t: _Target, argo: ArgoCD) -> dict[str, Any]:
+    if not t.uniform:
+        return _set_document(t, _per_environment_set(t, argo))
     if t.settings.layout == "branches":
         generator: dict[str, Any] = {
             "list": {"elements": [{"env": env, "namespace": ns} for env, ns in t.environments]}
@@ -127,27 +198,36 @@ def _application_set(t: _Target, argo: ArgoCD) -> dict[str, Any]:
         }
         key, revision, path = ".path.basename", argo.target_revision, "{{.path.path}}"
         namespace = _namespace_template(t, key)
+    spec = {
+        "project": argo.project,
+        "source": {"repoURL": argo.repo_url, "targetRevision": revision, "path": path},
+        "destination": {"server": IN_CLUSTER, "namespace": namespace},
+        "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
+    }
+    return _set_document(t, {"generators": [generator], "spec": spec, "key": key})
+
+
+def _set_document(t: _Target, parts: Mapping[str, Any]) -> dict[str, Any]:
+    key = parts["key"]
+    spec: dict[str, Any] = {
+        "goTemplate": True,
+        "goTemplateOptions": ["missingkey=error"],
+        "generators": parts["generators"],
+        "template": {
+            "metadata": {
+                "name": f"{t.project}-{{{{{key}}}}}",
+                "labels": {**t.labels, "kconfig.dev/environment": f"{{{{{key}}}}}"},
+            },
+            "spec": parts["spec"],
+        },
+    }
+    if not t.uniform:
+        spec["templatePatch"] = TEMPLATE_PATCH
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "ApplicationSet",
         "metadata": {"name": t.project, "namespace": ARGOCD_NAMESPACE, "labels": t.labels},
-        "spec": {
-            "goTemplate": True,
-            "goTemplateOptions": ["missingkey=error"],
-            "generators": [generator],
-            "template": {
-                "metadata": {
-                    "name": f"{t.project}-{{{{{key}}}}}",
-                    "labels": {**t.labels, "kconfig.dev/environment": f"{{{{{key}}}}}"},
-                },
-                "spec": {
-                    "project": argo.project,
-                    "source": {"repoURL": argo.repo_url, "targetRevision": revision, "path": path},
-                    "destination": {"server": IN_CLUSTER, "namespace": namespace},
-                    "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
-                },
-            },
-        },
+        "spec": spec,
     }
 
 
@@ -155,6 +235,9 @@ def _flux_kustomization(t: _Target, flux: Flux, env: str) -> dict[str, Any]:
     source: dict[str, Any] = {"kind": flux.source_kind, "name": flux.source_name}
     if flux.source_namespace:
         source["namespace"] = flux.source_namespace
+    # env.yaml flux: fields of the Flux v1 Kustomization spec (fluxcd/kustomize-controller
+    # api/v1/kustomization_types.go), their form checked by env.schema.json.
+    extra = {k: v for k, v in t.details[env].flux.items() if k in FLUX_FIELDS and v is not None}
     return {
         "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
         "kind": "Kustomization",
@@ -164,6 +247,7 @@ def _flux_kustomization(t: _Target, flux: Flux, env: str) -> dict[str, Any]:
             "labels": {**t.labels, "kconfig.dev/environment": env},
         },
         "spec": {
+            **extra,
             "interval": flux.interval,
             "path": f"./{t.output}/{env}",
             "prune": flux.prune,
@@ -175,18 +259,19 @@ def _flux_kustomization(t: _Target, flux: Flux, env: str) -> dict[str, Any]:
 def gitops_documents(sources: Sources) -> dict[str, Any]:
     """``{path under <out>: object}`` for the Argo CD and Flux files kconfig.yaml asks for."""
     settings = sources.config.gitops
-    envs = tuple((env, sources.env(env).namespace) for env in sources.environments)
+    details = {env: sources.env(env) for env in sources.environments}
+    envs = tuple((env, e.namespace) for env, e in details.items())
     docs: dict[str, Any] = {}
     argo = settings.argocd
     if argo is not None:
-        t = _Target(sources.name, envs, repo_path(sources.config, argo.path), settings)
+        t = _Target(sources.name, envs, repo_path(sources.config, argo.path), settings, details)
         for env, namespace in envs:
             docs[f"{ARGOCD_UNIT}/applications/{env}.yaml"] = _application(t, argo, env, namespace)
         if argo.application_set:
             docs[f"{ARGOCD_UNIT}/applicationset/{sources.name}.yaml"] = _application_set(t, argo)
     flux = settings.flux
     if flux is not None and settings.layout == "directories":
-        t = _Target(sources.name, envs, repo_path(sources.config, flux.path), settings)
+        t = _Target(sources.name, envs, repo_path(sources.config, flux.path), settings, details)
         for env, _ in envs:
             docs[f"{FLUX_UNIT}/{env}.yaml"] = _flux_kustomization(t, flux, env)
     validate_argocd(docs, settings.pos, sources.schemas)

@@ -53,6 +53,8 @@ EMPTY_WHEN_DELETED: Final[Mapping[str, Any]] = {
     "probes": {},
     "sidecars": [],
     "networkPolicy": {"enabled": False},
+    # Not "none" but the default name: a port always has a name Services can target.
+    "portName": "http",
 }
 
 

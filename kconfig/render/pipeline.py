@@ -63,6 +63,8 @@ APP_TEMPLATES = (
     "deployment",
     "rollout",
     "ingress",
+    "virtualservice",
+    "httproute",
     "networkpolicy",
     "hpa",
     "pdb",

@@ -41,6 +41,7 @@ DEFAULTS_SOURCE = "<kconfig defaults>"
 BUILTIN_DEFAULTS: dict[str, Any] = {
     "replicas": 1,
     "port": 8080,
+    "portName": "http",
     "service": {"enabled": True, "port": 80, "type": "ClusterIP"},
     "env": {},
     "resources": {},

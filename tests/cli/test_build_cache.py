@@ -65,7 +65,7 @@ def test_a_hand_edit_in_an_untouched_environment_is_repaired(estate: Path, tmp_p
     ok("build", cwd=estate)
     _retag(estate, "prod", "myapp", "9.9.9")
     ok("build", cwd=estate)  # rewrites prod only; qa's signature is carried over
-    edited = estate / "deploy/qa/myapp/deployment-myapp.yaml"
+    edited = estate / "deploy/qa/myapp/rollout-myapp.yaml"
     edited.write_bytes(edited.read_bytes().replace(b"replicas:", b"replicas: 7 #"))
     result = ok("build", cwd=estate)
     assert "deploy/qa: " in result.stdout and "1 written" in result.stdout

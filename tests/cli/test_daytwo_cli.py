@@ -143,7 +143,7 @@ def test_diff_against_a_folder(repo: Path, tmp_path: Path) -> None:
     assert run_kconfig("set", "image", "qa", "myapp", "3.0.0", cwd=repo).returncode == 0
     stale = run_kconfig("diff", "qa", "--against", str(out / "qa"), cwd=repo)
     assert stale.returncode == 1
-    assert f"--- {out}/qa/Deployment/myapp\n+++ qa/Deployment/myapp\n" in stale.stdout
+    assert f"--- {out}/qa/Rollout/myapp\n+++ qa/Rollout/myapp\n" in stale.stdout
     assert "+        image: registry.example.com/guestbook/myapp:3.0.0\n" in stale.stdout
 
 

@@ -46,6 +46,7 @@ PUBLIC = [
     "Report",
     "Setting",
     "SourcePos",
+    "SwitchResult",
     "UnitResult",
     "UsageError",
     "ValidationError",

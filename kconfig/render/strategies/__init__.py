@@ -12,6 +12,9 @@ names, tags, selectors or annotations):
 ``services``          ``[{name, selector}]``
 ``ingresses``         ``[{name, service, annotations}]``: ``service`` is the backend Service,
                       ``annotations`` the strategy's (added to ``ingress.annotations``)
+``virtualServices``   ``[{name, hosts, parents, stable, canary}]``: Istio VirtualServices of
+                      a canary (``parents``: gateways ``namespace/name``)
+``httpRoutes``        the same for Gateway API HTTPRoutes (``parents``: parentRefs)
 ``analysisTemplates`` ``[{name, args, metric: {name, address, query, successCondition,
                       interval, count, failureLimit}}]`` (progressive delivery)
 
@@ -101,7 +104,7 @@ CHECKS: Final[Mapping[str, str]] = {
     "KC209": "the strategy routes through the app's Services, but service.enabled is false",
     "KC210": "the strategy routes through the app's Ingress, but ingress.enabled is false",
     "KC211": "setCanaryScale needs traffic routing (canary.trafficRouting: nginx)",
-    "KC212": "canary.trafficRouting is not nginx or none",
+    "KC212": "canary.trafficRouting is not nginx, istio, gatewayAPI or none",
     "KC213": "a Service name given in strategy values is not a DNS-1035 label",
     "KC214": "ingressBlueGreen.active is not blue or green",
     "KC215": "maxSurge and maxUnavailable are both zero, so no pod could ever be replaced",
@@ -111,6 +114,11 @@ CHECKS: Final[Mapping[str, str]] = {
     "ingress.path) is deleted by a null or never set",
     "KC123": "strategy.blueGreen.previewIngress is enabled but has no host (previewIngress.host, "
     "ingress.host or the environment's domain)",
+    "KC219": "an Istio gateway in canary.istio.gateways is not namespace/name (or mesh)",
+    "KC220": "a mesh routing lacks what its route needs (istio: the app's host; gatewayAPI: "
+    "canary.gatewayAPI.parentRefs)",
+    "KC225": "a successRate analysis under gatewayAPI routing has no query (the Gateway "
+    "API defines no metric)",
 }
 
 # strategy.type -> the family that plans it, in the order messages list the types (the app

@@ -67,6 +67,43 @@ def _ratio(where: str) -> str:
     return f"({ok} or vector(0)) / {total}"
 
 
+# -- the default query of each canary traffic routing (issue 16) ---------------------------
+def istio_success_rate_query(namespace: str) -> str:
+    """Under Istio: the share of non-5xx requests the destination's sidecar served for the
+    Service the analysis is given, over the last five minutes. ``istio_requests_total`` is
+    Istio's standard request metric; ``reporter="destination"`` counts each request once, at
+    the pod that served it, and ``destination_service_name`` is the Service's short name."""
+    where = (
+        f'reporter="destination",destination_service_namespace="{namespace}",'
+        f'destination_service_name="{{{{args.{SERVICE_ARG}}}}}"'
+    )
+    total = f"sum(rate(istio_requests_total{{{where}}}[5m]))"
+    ok = f'sum(rate(istio_requests_total{{{where},response_code!~"5.*"}}[5m]))'
+    return f"{ok} / {total}"
+
+
+def _default_query(p: Planning, path: PathKey) -> str | None:
+    """The query a successRate block without ``query`` gets: the one of the metric the
+    canary's traffic router really emits. None (KC225 reported) under the Gateway API, which
+    defines no metric of its own: each implementation (Envoy Gateway, Istio, NGINX Gateway
+    Fabric, ...) names and labels its request counter differently."""
+    canary = p.strategy.get("canary") if p.strategy.get("type") == "canary" else None
+    routing = canary.get("trafficRouting") if isinstance(canary, Mapping) else None
+    if routing == "istio":
+        return istio_success_rate_query(p.app.namespace)
+    if routing == "gatewayAPI":
+        p.error(
+            "KC225",
+            f"{dotted(path)}: the Gateway API defines no request metric, so kconfig has "
+            "no default query under trafficRouting gatewayAPI; give "
+            f"{dotted((*path, 'query'))}, the success rate as your gateway implementation "
+            "exports it",
+            path,
+        )
+        return None
+    return success_rate_query(p.app.namespace)
+
+
 def reference(name: str, service: str) -> dict[str, Any]:
     """How a Rollout runs one of kconfig's AnalysisTemplates on one Service."""
     return {
@@ -115,12 +152,13 @@ def success_rate(
     count = value_or(cfg, "count", DEFAULT_COUNT)
     limit = value_or(cfg, "failureLimit", DEFAULT_FAILURE_LIMIT)
     _check_measurement(p, path, interval, count, limit)
+    query = cfg.get("query") or query or _default_query(p, path)
     if len(p.errors.diagnostics) > before or not isinstance(minimum, int | float):
         return None
     return {
         "name": "success-rate",
         "address": address,
-        "query": cfg.get("query") or query or success_rate_query(p.app.namespace),
+        "query": query,
         "successCondition": f"result[0] >= {_number(minimum)}",
         "interval": interval,
         "count": count,

@@ -112,18 +112,44 @@ class Ingress(NamedTuple):
         }
 
 
+class MeshRoute(NamedTuple):
+    """A service mesh's (or Gateway API's) route of an Argo Rollouts canary: requests for
+    ``hosts`` through ``parents`` go to the Service ``stable`` (weight 100) and ``canary``
+    (weight 0), which the controller then re-weights step by step. ``parents`` are Istio
+    gateways (``namespace/name``) for a VirtualService, parentRefs for an HTTPRoute."""
+
+    name: str
+    hosts: tuple[str, ...]
+    parents: tuple[Any, ...]
+    stable: str
+    canary: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "hosts": list(self.hosts),
+            "parents": [dict(p) if isinstance(p, Mapping) else p for p in self.parents],
+            "stable": self.stable,
+            "canary": self.canary,
+        }
+
+
 class Parts(NamedTuple):
     """What one family plans (the AnalysisTemplates are collected in :class:`Analyses`)."""
 
     workloads: tuple[Workload, ...]
     services: tuple[Service, ...] = ()
     ingresses: tuple[Ingress, ...] = ()
+    virtual_services: tuple[MeshRoute, ...] = ()  # Istio
+    http_routes: tuple[MeshRoute, ...] = ()  # Gateway API
 
     def as_json(self) -> dict[str, Any]:
         return {
             "workloads": [w.as_json() for w in self.workloads],
             "services": [s.as_json() for s in self.services],
             "ingresses": [i.as_json() for i in self.ingresses],
+            "virtualServices": [v.as_json() for v in self.virtual_services],
+            "httpRoutes": [h.as_json() for h in self.http_routes],
         }
 
 

@@ -43,8 +43,9 @@ def plan(p: Planning) -> Parts:
         "Rollout", app.name, app.image, app.labels, app.selector, app.replicas, {"canary": spec}
     )
     services = (Service(stable, app.selector), Service(canary, app.selector))
-    ingresses = (Ingress(app.name, stable),) if app.ingress_on else ()
-    return Parts((rollout,), services, ingresses)
+    ingresses = (Ingress(app.name, stable),) if app.ingress_on and routing.ingress else ()
+    mesh = routing.routes(p, stable, canary) if routing.routes else Parts(())
+    return Parts((rollout,), services, ingresses, mesh.virtual_services, mesh.http_routes)
 
 
 def _background(

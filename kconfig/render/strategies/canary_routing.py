@@ -2,7 +2,9 @@
 ``canary.trafficRouting`` value, listed in :data:`ROUTINGS`.
 
 ``nginx``: the controller weights requests through the app's Ingress (``stableIngress``)
-and creates the canary Ingress itself, so none is rendered. ``none`` (the default): the
+and creates the canary Ingress itself, so none is rendered. ``istio`` (:mod:`.canary_istio`)
+and ``gatewayAPI`` (:mod:`.canary_gateway`): through a VirtualService or HTTPRoute ``<app>``
+rendered instead of the app's Ingress. ``none`` (the default): the
 canary is weighted by replicas, and ``<app>`` is deliberately *not* named ``stableService``:
 the controller would pin its selector to the stable pods, and the Ingress (which routes to
 ``<app>``) would then never reach a canary pod.
@@ -13,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final, NamedTuple
 
+from kconfig.render.strategies import canary_gateway, canary_istio
 from kconfig.render.strategies.analysis import nginx_canary_query
-from kconfig.render.strategies.base import Planning, shown
+from kconfig.render.strategies.base import Parts, Planning, shown
 from kconfig.render.strategies.shared import need_ingress
 
 
@@ -31,6 +34,10 @@ class Routing(NamedTuple):
     # The built-in success-rate query measuring what the analysis is given (the canary
     # Service when ``router``); None: the query of a Service an Ingress routes to.
     query: Callable[[Planning], str] | None = None
+    # The app's Ingress routes to the stable Service (False: a mesh route replaces it).
+    ingress: bool = True
+    # The mesh routes it adds, given the stable and the canary Service's names.
+    routes: Callable[[Planning, str, str], Parts] | None = None
 
 
 def _nginx(p: Planning, stable: str) -> Mapping[str, Any]:
@@ -58,6 +65,8 @@ def _by_replicas(p: Planning, stable: str) -> Mapping[str, Any]:
 
 ROUTINGS: Final[Mapping[str, Routing]] = {
     "nginx": Routing(router=True, fields=_nginx, query=_nginx_query),
+    "istio": Routing(True, canary_istio.fields, ingress=False, routes=canary_istio.routes),
+    "gatewayAPI": Routing(True, canary_gateway.fields, ingress=False, routes=canary_gateway.routes),
     "none": Routing(router=False, fields=_by_replicas),
 }
 

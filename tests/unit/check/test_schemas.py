@@ -315,6 +315,7 @@ image:
   pullPolicy: IfNotPresent
 replicas: 2
 port: 8080
+portName: http
 service: {port: 80, type: ClusterIP, annotations: {example.com/scrape: "true"}, enabled: true}
 command: [/app/server]
 args: [--port, "8080"]
@@ -529,7 +530,7 @@ backend: null
         ),
         (
             ("strategy", "canary", "trafficRouting"),
-            "istio",
+            "linkerd",
             ("strategy", "canary", "trafficRouting"),
         ),
         (

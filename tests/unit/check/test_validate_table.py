@@ -45,6 +45,21 @@ def _patch(body: str, kind: str = "Deployment", name: str = "web") -> str:
     return f"patches:\n- target: {{kind: {kind}, name: {name}}}\n  patch:\n{body}"
 
 
+ISTIO = (
+    "strategy:\n  type: canary\n  canary:\n    trafficRouting: istio\n"
+    "    istio: {gateways: [istio-system/public]}\n"
+    "    steps: [{setWeight: 20}, {pause: {}}]\n"
+)
+GATEWAY = (
+    "strategy:\n  type: canary\n  canary:\n    trafficRouting: gatewayAPI\n"
+    "    gatewayAPI: {parentRefs: [{name: public, namespace: gateway-system}]}\n"
+    "    steps: [{setWeight: 20}, {pause: {}}]\n"
+)
+_ROLLOUT_VS = (
+    "    spec: {{strategy: {{canary: {{trafficRouting: {{istio: {{virtualService: {}}}}}}}}}}}\n"
+)
+_VS_ROUTE = "    spec: {{http: [{{name: primary, route: [{}]}}]}}\n"
+
 CASES: dict[str, Case] = {
     # -- input files ---------------------------------------------------------------------
     "overlay key typo": Case(
@@ -573,6 +588,60 @@ CASES: dict[str, Case] = {
         "",
         "",
         absent=("KC184", "KC109"),
+    ),
+    # -- mesh routing of a canary (kconfig/check/routing.py) -------------------------------
+    "KC190 the Rollout names a VirtualService that is not rendered": Case(
+        {OV: ISTIO + _patch(_ROLLOUT_VS.format("{name: other}"), "Rollout")},
+        1,
+        f"{OV}:10:80",
+        "error",
+        "trafficRouting.istio names VirtualService 'other', which is not rendered",
+    ),
+    "KC191 the Rollout names a route the VirtualService lacks": Case(
+        {OV: ISTIO + _patch(_ROLLOUT_VS.format("{name: web, routes: [main]}"), "Rollout")},
+        1,
+        f"{OV}:10:94",
+        "error",
+        "HTTP route 'main' is not a route of VirtualService/web (its routes: 'primary')",
+    ),
+    "KC192 a route without the canary Service": Case(
+        {
+            OV: ISTIO
+            + _patch(
+                _VS_ROUTE.format("{destination: {host: web.shop-qa.svc}, weight: 100}"),
+                "VirtualService",
+            )
+        },
+        1,
+        f"{OV}:10:42",
+        "error",
+        "HTTP route 'primary' has no destination to the canary Service 'web-canary'",
+    ),
+    "KC193 route weights that do not add up to 100": Case(
+        {
+            OV: ISTIO
+            + _patch(
+                _VS_ROUTE.format(
+                    "{destination: {host: web}, weight: 90}, "
+                    "{destination: {host: web-canary}, weight: 0}"
+                ),
+                "VirtualService",
+            )
+        },
+        1,
+        f"{OV}:10:42",
+        "error",
+        "the weights of HTTP route 'primary' add up to 90, not 100",
+    ),
+    "KC194 an HTTPRoute without the canary Service": Case(
+        {
+            OV: GATEWAY
+            + _patch("    spec: {rules: [{backendRefs: [{name: web, port: 80}]}]}\n", "HTTPRoute")
+        },
+        1,
+        f"{OV}:10:19",
+        "error",
+        "no rule has a backendRef to the canary Service 'web-canary' of Rollout/web",
     ),
 }
 

@@ -87,6 +87,11 @@ def admitted(policies: Sequence[Mapping[str, Any]], src: Pod, dst: Pod, port: in
 
 
 # -- the rendered estate ---------------------------------------------------------------------
+def _main_port(pod: Pod) -> int:
+    """The app's own port (its container comes first; its name is the app's portName)."""
+    return next(iter(pod.ports.values()))
+
+
 def _pods(manifests: Sequence[Manifest]) -> dict[str, list[Pod]]:
     """The pods of each app: one per workload (canary and stable tracks, both colours)."""
     out: dict[str, list[Pod]] = {}
@@ -140,7 +145,7 @@ def test_every_pair_of_apps_is_admitted_exactly_as_the_values_say(env: str) -> N
             want = _expected(apps[dst_app], src_app)
             for src in src_pods:
                 for dst in dst_pods:
-                    got = admitted(policies, src, dst, dst.ports["http"])
+                    got = admitted(policies, src, dst, _main_port(dst))
                     assert got is want, (env, src_app, dst_app, dst.labels)
                     checked += 1
     assert checked >= len(pods) * (len(pods) - 1)
@@ -155,14 +160,14 @@ def test_outside_the_namespace_only_allow_namespaces_get_in(env: str) -> None:
     for dst in (p for group in pods.values() for p in group):
         for ns in (*allowed, "default", "kube-system"):
             src = Pod(ns, {NAME: "anything"}, {})
-            assert admitted(policies, src, dst, dst.ports["http"]) is (ns in allowed), (ns, dst)
+            assert admitted(policies, src, dst, _main_port(dst)) is (ns in allowed), (ns, dst)
 
 
 def test_a_listed_app_gets_only_the_port_its_policy_names() -> None:
     _, manifests = _estate("qa")
     pods, policies = _pods(manifests), _policies(manifests)
     (myapp,), (frontend,) = pods["myapp"], pods["frontend"]
-    assert admitted(policies, frontend, myapp, myapp.ports["http"])
+    assert admitted(policies, frontend, myapp, _main_port(myapp))
     assert not admitted(policies, frontend, myapp, myapp.ports["metrics"])
     # monitoring is an environment-wide allowNamespace: every port
     scraper = Pod("monitoring", {}, {})

@@ -169,6 +169,25 @@ serviceAccount:
   create: true
   annotations: {eks.amazonaws.com/role-arn: "arn:aws:iam::123456789012:role/shop"}
 """,
+    "istio-canary": """\
+portName: grpc-api
+strategy:
+  type: canary
+  canary:
+    steps: [{setWeight: 20}, {pause: {}}]
+    trafficRouting: istio
+    istio: {gateways: [istio-system/public, mesh]}
+    analysis:
+      successRate: {prometheusAddress: "http://prometheus.monitoring:9090", minimum: 0.95}
+""",
+    "gateway-canary": """\
+strategy:
+  type: canary
+  canary:
+    steps: [{setWeight: 20}, {pause: {}}]
+    trafficRouting: gatewayAPI
+    gatewayAPI: {parentRefs: [{name: public, namespace: gateway-system, sectionName: https}]}
+""",
     "rolling": """\
 strategy:
   type: rolling
@@ -201,6 +220,8 @@ def kitchen_sink(make_project: Callable[..., Path]) -> Project:
         # No domain: no host anywhere. ingress-nginx would refuse the apps' host-less
         # Ingresses on one path (KC159); this environment is here for rendering parity.
         "overlays/bare/env.yaml": "namespace: bare\nchecks: {disable: [KC159]}\n",
+        # ... but Istio routes a host: one given to its app.
+        "overlays/bare/istio-canary.yaml": "ingress: {host: istio.bare.example.com}\n",
     }
     for name, strategy in STRATEGIES.items():
         files[f"bases/{name}/app.yaml"] = _strategy_app(name, strategy)

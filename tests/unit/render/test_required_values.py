@@ -306,6 +306,7 @@ def test_template_values_fill_only_what_is_missing() -> None:
         "probes": {},
         "sidecars": [],
         "networkPolicy": {"allowFrom": [], "enabled": False},
+        "portName": "http",
     }
     assert values == {"port": 80, "networkPolicy": {"allowFrom": []}}  # not mutated
     full = {
@@ -313,6 +314,7 @@ def test_template_values_fill_only_what_is_missing() -> None:
         "probes": {"readiness": {}},
         "sidecars": [{"name": "x"}],
         "networkPolicy": {"enabled": True},
+        "portName": "tcp-redis",
     }
     assert template_values(full) == full
     out["sidecars"].append("changed")

@@ -249,11 +249,49 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
         ],
     ),
     "unknown traffic routing": (
-        "strategy: {type: canary, canary: {trafficRouting: istio}}\n",
+        "strategy: {type: canary, canary: {trafficRouting: linkerd}}\n",
         [
             (
                 "KC212",
-                "1:51: error: strategy.canary.trafficRouting: 'istio' is not one of nginx, none",
+                "1:51: error: strategy.canary.trafficRouting: 'linkerd' is not one of nginx, "
+                "istio, gatewayAPI, none",
+            )
+        ],
+    ),
+    "istio gateway without its namespace": (
+        "ingress: {host: web.example.com}\n"
+        "strategy: {type: canary, canary: {trafficRouting: istio, istio: {gateways: [public]}}}\n",
+        [
+            (
+                "KC219",
+                "2:77: error: strategy.canary.istio.gateways[0]: 'public' is not a gateway "
+                "reference of the form namespace/name (e.g. istio-system/public), or mesh for "
+                "the sidecars",
+            )
+        ],
+    ),
+    "istio without a host": (
+        "strategy: {type: canary, canary: {trafficRouting: istio}}\n",
+        [
+            (
+                "KC220",
+                "1:51: error: canary.trafficRouting istio routes the app's host, but it has "
+                "none: set ingress.host, or the environment's domain (the host is then "
+                "<app>.<domain>)",
+            )
+        ],
+    ),
+    "gateway API analysis without a query": (
+        "strategy:\n  type: canary\n  canary:\n    trafficRouting: gatewayAPI\n"
+        "    gatewayAPI: {parentRefs: [{name: public}]}\n"
+        "    analysis: {successRate: {prometheusAddress: 'http://p:9090', minimum: 0.9}}\n",
+        [
+            (
+                "KC225",
+                "6:29: error: strategy.canary.analysis.successRate: the Gateway API defines "
+                "no request metric, so kconfig has no default query under trafficRouting "
+                "gatewayAPI; give strategy.canary.analysis.successRate.query, the success "
+                "rate as your gateway implementation exports it",
             )
         ],
     ),

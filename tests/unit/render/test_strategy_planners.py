@@ -122,10 +122,12 @@ def test_a_strategy_type_that_is_no_string_is_an_error_not_a_crash(kind: Any) ->
 
 
 def test_unknown_traffic_routing_lists_the_registered_ones() -> None:
-    p = _planning({"type": "canary", "canary": {"trafficRouting": "istio"}})
+    p = _planning({"type": "canary", "canary": {"trafficRouting": "linkerd"}})
     canary.plan(p)
     (diag,) = p.errors.diagnostics
-    assert diag.message == "strategy.canary.trafficRouting: 'istio' is not one of nginx, none"
+    assert diag.message == (
+        "strategy.canary.trafficRouting: 'linkerd' is not one of nginx, istio, gatewayAPI, none"
+    )
     assert diag.pos == SourcePos("overlays/qa/web.yaml", 3, 30)
 
 
@@ -279,9 +281,19 @@ def test_the_plan_is_the_parts_as_json() -> None:
         "ingresses": [
             {"name": "web", "service": "web", "annotations": {}, "host": None, "tlsSecret": None}
         ],
+        "virtualServices": [],
+        "httpRoutes": [],
         "analysisTemplates": [],
     }
-    assert list(plan) == ["type", "workloads", "services", "ingresses", "analysisTemplates"]
+    assert list(plan) == [
+        "type",
+        "workloads",
+        "services",
+        "ingresses",
+        "virtualServices",
+        "httpRoutes",
+        "analysisTemplates",
+    ]
 
 
 SUCCESS = {"prometheusAddress": "http://p:9090", "minimum": 0.99}

@@ -49,14 +49,14 @@
     namespace: ctx.env.namespace,
   },
 
-  // An HTTP GET probe on the named port "http" (or spec.port), path "/" by default.
+  // An HTTP GET probe on the app's named port `portName` (or spec.port), path "/" by default.
   probeKeys:: ['failureThreshold', 'initialDelaySeconds', 'periodSeconds', 'successThreshold',
                'timeoutSeconds'],
-  probe(spec):: {
+  probe(spec, portName='http'):: {
     [key]: std.get(spec, key)
     for key in $.probeKeys
   } + {
-    httpGet: { path: std.get(spec, 'path', '/'), port: std.get(spec, 'port', 'http') },
+    httpGet: { path: std.get(spec, 'path', '/'), port: std.get(spec, 'port', portName) },
   },
 
   // The container environment from a {NAME: value} map, sorted by name; a mapping value is
@@ -68,11 +68,11 @@
     for key in std.objectFields(vars)
   ],
 
-  // The app's container ("app") of workload `w`: image, port "http", env, probes, resources.
+  // The app's container ("app") of workload `w`: image, port portName, env, probes, resources.
   container(ctx, w)::
     local values = ctx.values;
     local probes = values.probes;
-    local probeOf(key) = if $.truthy(std.get(probes, key)) then $.probe(probes[key]);
+    local probeOf(key) = if $.truthy(std.get(probes, key)) then $.probe(probes[key], values.portName);
     {
       args: $.opt(std.get(values, 'args')),
       command: $.opt(std.get(values, 'command')),
@@ -87,7 +87,7 @@
       volumeMounts: $.opt(std.get(values, 'volumeMounts')),
       image: w.image,
       name: 'app',
-      ports: [{ containerPort: values.port, name: 'http', protocol: 'TCP' }],
+      ports: [{ containerPort: values.port, name: values.portName, protocol: 'TCP' }],
     },
 
   // The pod template of workload `w` (Deployment or Rollout): the app's container, then the

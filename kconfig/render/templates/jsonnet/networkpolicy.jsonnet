@@ -19,7 +19,7 @@ function(ctx)
     spec: {
       ingress: if k.truthy(allowFrom) then [{
         from: [peer(p) for p in allowFrom],
-        ports: [{ port: 'http', protocol: 'TCP' }],
+        ports: [{ port: ctx.values.portName, protocol: 'TCP' }],
       }] else [],
       podSelector: { matchLabels: ctx.selector },
       policyTypes: ['Ingress'],

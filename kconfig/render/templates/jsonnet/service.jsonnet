@@ -1,4 +1,4 @@
-// Services of the app's strategy plan, each on the app's named port "http".
+// Services of the app's strategy plan, each on the app's named port (portName, default "http").
 local k = import 'kconfig.libsonnet';
 
 function(ctx)
@@ -9,7 +9,7 @@ function(ctx)
       kind: 'Service',
       metadata: k.metadata(ctx, s.name, ctx.labels, k.get(svc, 'annotations')),
       spec: {
-        ports: [{ name: 'http', port: svc.port, protocol: 'TCP', targetPort: 'http' }],
+        ports: [{ name: ctx.values.portName, port: svc.port, protocol: 'TCP', targetPort: ctx.values.portName }],
         selector: s.selector,
         type: k.get(svc, 'type', 'ClusterIP'),
       },
