@@ -208,8 +208,10 @@ def _from_parameters(environ: Mapping[str, str]) -> str:
 def kube_version(raw: str | None, supported: tuple[str, ...] = ()) -> tuple[str | None, str]:
     """``KUBE_VERSION`` (``v1.30.2``, ``1.30.2+k3s1``) as ``1.30``, and a warning (or "").
 
-    A version newer than the newest schemas kconfig has (``supported``) is validated with
-    the newest: a cluster upgrade must not stop every Application from rendering.
+    The rule of kconfig.yaml's ``kubernetesVersion`` (``supported``: the installed schema
+    versions): an installed minor version is used, a newer one than any installed is validated
+    with the newest (a cluster upgrade must not stop every Application from rendering), an
+    older one is refused, naming the variable (not a line of kconfig.yaml).
     """
     if raw is None or not raw.strip():
         return None, ""
@@ -219,15 +221,20 @@ def kube_version(raw: str | None, supported: tuple[str, ...] = ()) -> tuple[str 
             f"{KUBE_VERSION_VARIABLE}={raw!r} is not a Kubernetes version (like v1.30.2)"
         )
     version = f"{int(match[1])}.{int(match[2])}"
-    if supported:
-        newest = max(supported, key=_version_key)
-        if _version_key(version) > _version_key(newest):
-            return newest, (
-                f"kconfig: {KUBE_VERSION_VARIABLE} {raw.strip()} is newer than "
-                f"the newest Kubernetes schemas kconfig has; validating with "
-                f"{newest}\n"
-            )
-    return version, ""
+    if not supported or version in supported:
+        return version, ""
+    newest = max(supported, key=_version_key)
+    if _version_key(version) > _version_key(newest):
+        return newest, (
+            f"kconfig: {KUBE_VERSION_VARIABLE} {raw.strip()} is newer than "
+            f"the newest Kubernetes schemas kconfig has; validating with "
+            f"{newest}\n"
+        )
+    oldest = min(supported, key=_version_key)
+    raise UsageError(
+        f"{KUBE_VERSION_VARIABLE}={raw.strip()}: no Kubernetes schemas for {version} "
+        f"(installed: {oldest} to {newest})"
+    )
 
 
 def _version_key(version: str) -> tuple[int, ...]:
