@@ -24,6 +24,7 @@ from kconfig.load.paths import (
     COMPONENT_FILE,
     COMPONENTS,
     ENV_FILE,
+    LIB,
     OVERLAYS,
     PROJECT_FILE,
     base_dir,
@@ -144,7 +145,8 @@ class Sources:
         order.
 
         A file under overlays/<env>/ selects that environment and every one that extends
-        it; a base, a component, kconfig.yaml, a schema or a ``crds:`` file selects all.
+        it; a base, a component, ``lib/`` (templates of every app may include or import it),
+        kconfig.yaml, a schema or a ``crds:`` file selects all.
         Other files select nothing. Anything else must be an environment name.
         """
         envs = self.environments
@@ -167,7 +169,7 @@ class Sources:
 
     def _affected_by(self, rel: str) -> set[str]:
         envs = self.environments
-        shared = (f"{BASES}/", f"{COMPONENTS}/", "schemas/")
+        shared = (f"{BASES}/", f"{COMPONENTS}/", f"{LIB}/", "schemas/")
         if rel == PROJECT_FILE or rel.startswith(shared) or rel in self.config.crds:
             return set(envs)
         parts = rel.split("/")
