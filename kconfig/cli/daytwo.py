@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from kconfig.cli.main import open_project
+from kconfig.cli.output import add_output_flag, emit, plain
 
 EXIT_OK, EXIT_DIFFERENT = 0, 1
 
@@ -100,6 +101,7 @@ def _add_diff(sub: Any, common: argparse.ArgumentParser) -> None:
         default="auto",
         help="colour the diff (auto: on a terminal, unless NO_COLOR is set)",
     )
+    add_output_flag(p, what="the unified diff, or the differing objects with their diff lines,")
     p.set_defaults(run=run_diff)
 
 
@@ -123,6 +125,7 @@ def _add_explain(sub: Any, common: argparse.ArgumentParser) -> None:
         metavar="P=V",
         help="override a value as for render (repeatable)",
     )
+    add_output_flag(p, what="the explanation (value, layers, file:line)")
     p.set_defaults(run=run_explain)
 
 
@@ -172,7 +175,10 @@ def run_diff(args: argparse.Namespace) -> int:
         raise UsageError("kconfig diff: give ENV_B or --against DIR (one of them)")
     project = open_project(args)
     result = project.diff(args.env_a, args.env_b, args.apps, against=args.against)
-    sys.stdout.write(result.format(color=use_color(args.color)))
+    if args.output == "text":
+        sys.stdout.write(result.format(color=use_color(args.color)))
+    else:
+        emit({**plain(result), "equal": result.equal}, args.output, sys.stdout)
     if result.equal:
         sys.stderr.write(
             f"no differences between {result.left} and {result.right} ({result.compared} objects)\n"
@@ -184,5 +190,8 @@ def run_diff(args: argparse.Namespace) -> int:
 def run_explain(args: argparse.Namespace) -> int:
     project = open_project(args)
     explanation = project.explain(args.env, args.app, args.path, args.overrides)
-    sys.stdout.write(explanation.format())
+    if args.output == "text":
+        sys.stdout.write(explanation.format())
+    else:
+        emit(plain(explanation), args.output, sys.stdout)
     return EXIT_OK
