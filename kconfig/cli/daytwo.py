@@ -150,15 +150,27 @@ def run_promote(args: argparse.Namespace) -> int:
     for app in result.skipped:
         sys.stderr.write(f"{app}: not an app of {args.source}; skipped\n")
     if not result.changes:
-        sys.stdout.write(
-            f"nothing to promote: {args.target} already has {args.source}'s promoted values\n"
-        )
+        sys.stdout.write(_nothing_to_promote(project, args.source, args.target))
         return EXIT_OK
     for change in result.changes:
         sys.stdout.write(change.describe() + "\n")
     if args.dry_run:
         sys.stderr.write(f"dry run: {len(result.edits)} file(s) not written\n")
     return EXIT_OK
+
+
+def _nothing_to_promote(project: Any, source: str, target: str) -> str:
+    """Why nothing changed: an environment that ``extends`` the source inherits its overlays,
+    so its effective values are the source's unless it sets them itself."""
+    chain = project.env(target).chain  # the root first: (qa, e2e)
+    if source in chain[:-1]:
+        via = " <- ".join(chain[chain.index(source) :])
+        return (
+            f"nothing to promote: {target} extends {source} ({via}), so it already runs "
+            f"{source}'s values; to hold {target} back, set the value in overlays/{target}/, "
+            f"or promote {target} to an environment that does not extend {source}\n"
+        )
+    return f"nothing to promote: {target} already has {source}'s promoted values\n"
 
 
 def use_color(choice: str) -> bool:
