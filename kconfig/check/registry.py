@@ -7,9 +7,12 @@ one new module and one line here, and no rule module imports another.
 
 from __future__ import annotations
 
-from kconfig.check import semantic
+from kconfig.check import delivery, semantic
 from kconfig.check.semantic import Check
 
 __all__ = ["CHECKS"]
 
-CHECKS: tuple[Check, ...] = (*semantic.CHECKS,)
+CHECKS: tuple[Check, ...] = (
+    *semantic.CHECKS,
+    *delivery.CHECKS,
+)

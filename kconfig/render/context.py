@@ -145,7 +145,14 @@ def app_context(
     plan = None
     try:
         plan = plan_strategy(
-            app, values, labels, selector, image, namespace=env["namespace"], locator=locator
+            app,
+            values,
+            labels,
+            selector,
+            image,
+            namespace=env["namespace"],
+            host=host,
+            locator=locator,
         )
     except ValidationError as err:
         errors.capture(err)  # reported with the missing values, all at once

@@ -111,7 +111,8 @@ def test_rebuild_prunes_what_it_wrote_and_keeps_foreign_files(
         "domain: qa.example.com\nlabels: {env: qa}\napps: [web]\n"
     )
     result = ok("build", cwd=root)
-    assert "deploy/qa: 5 files, 1 written, 2 pruned\n" in result.stdout
+    # the Namespace, two isolation policies, web's Deployment and Service, kustomization.yaml
+    assert "deploy/qa: 6 files, 1 written, 2 pruned\n" in result.stdout
     files = tree(qa)
     assert not [p for p in files if p.startswith("api/") and p.endswith(".yaml")]
     assert files["README.md"] == b"qa notes\n"
@@ -381,6 +382,7 @@ def test_commit_to_one_branch_per_environment(make_project: Callable[..., Path])
     assert names == [
         "_env/namespace-shop-qa.yaml",
         "_env/networkpolicy-env-isolation.yaml",
+        "_env/networkpolicy-env-same-namespace.yaml",
         "kustomization.yaml",
         "web/deployment-web.yaml",
         "web/service-web.yaml",

@@ -62,6 +62,7 @@ from kconfig.render.strategies.shared import image_ref
 
 __all__ = [
     "CHECKS",
+    "NETPOL_LABEL",
     "PLANNERS",
     "STRATEGY_TYPES",
     "App",
@@ -108,6 +109,8 @@ CHECKS: Final[Mapping[str, str]] = {
     "KC217": "an image tag in strategy values is not a string (YAML read a number or boolean)",
     "KC218": "a value the built-in templates need (image.repository, port, service.port, "
     "ingress.path) is deleted by a null or never set",
+    "KC123": "strategy.blueGreen.previewIngress is enabled but has no host (previewIngress.host, "
+    "ingress.host or the environment's domain)",
 }
 
 # strategy.type -> the family that plans it, in the order messages list the types (the app
@@ -132,16 +135,38 @@ def plan_strategy(
     image: str | None,
     *,
     namespace: str = "",
+    host: str | None = None,
     locator: Locator | None = None,
 ) -> dict[str, Any]:
     """The objects the app's strategy renders; ValidationError (every problem) if the
-    strategy values are wrong."""
-    p = Planning(App(app, values, dict(labels), dict(selector), image, namespace), locator)
+    strategy values are wrong. ``host``: the host of the app's Ingress, if it has one."""
+    facts = App(
+        app, values, own_policy_labels(values, labels), dict(selector), image, namespace, host
+    )
+    p = Planning(facts, locator)
     kind = strategy_type(p)
     plan = {"type": kind, **PLANNERS[kind].plan(p).as_json()}
     plan["analysisTemplates"] = p.analyses.templates
     p.errors.raise_if_errors(ValidationError)
     return plan
+
+
+# Pod label of the apps with a NetworkPolicy of their own (networkPolicy.enabled): the
+# environment's same-namespace policy selects only pods without it, so the app's own policy
+# decides alone who in the namespace reaches it (NetworkPolicies add up: a policy admitting the
+# whole namespace to every pod would make every app's allowFrom meaningless). A label on the
+# app's own pods, not a list of apps in the environment's policy, so it stays right whatever
+# layer enables the policy, and the environment's objects never depend on the apps' values.
+NETPOL_LABEL: Final = "kconfig.dev/netpol"
+
+
+def own_policy_labels(values: Mapping[str, Any], labels: Mapping[str, str]) -> dict[str, str]:
+    """The pod labels: ``labels``, plus ``kconfig.dev/netpol: own`` when the app has its own
+    NetworkPolicy. Never part of a selector (selectors are immutable)."""
+    policy = values.get("networkPolicy")
+    if isinstance(policy, Mapping) and policy.get("enabled"):
+        return {**labels, NETPOL_LABEL: "own"}
+    return dict(labels)
 
 
 def strategy_type(p: Planning) -> str:

@@ -1,10 +1,31 @@
 """Progressive delivery, shared by the Argo Rollouts families: a ``successRate:`` block
 becomes the metric of an AnalysisTemplate (collected in ``Planning.analyses``) and a
-reference that runs it on one Service."""
+reference that runs it on one Service.
+
+The built-in queries read ingress-nginx's request counter the way ingress-nginx labels it
+(kubernetes/ingress-nginx ``rootfs/etc/nginx/lua/monitor.lua``, which fills the labels, and
+``internal/ingress/metric/collectors/socket.go``, which counts them):
+
+- ``namespace``, ``ingress`` and ``service`` come from the nginx *location* that served the
+  request (``$namespace``, ``$ingress_name``, ``$service_name`` in ``nginx.tmpl``). A canary
+  Ingress never gets a location of its own: ingress-nginx merges its backend into the primary
+  Ingress' location as an alternative backend (``mergeAlternativeBackends`` in
+  ``internal/ingress/controller/controller.go``), so a request the canary served still
+  carries the *primary* Ingress' name and Service.
+- ``canary`` (added in kubernetes/ingress-nginx PR 7696, controller v1.0.2) is
+  ``$proxy_alternative_upstream_name``, which ``balancer.lua`` sets to the alternative
+  backend's upstream name only when it routed the request there: ``<namespace>-<service>-
+  <port>`` (``upstreamName`` in ``internal/ingress/controller/util.go``, the port as the
+  Ingress backend gives it, a number here); it is empty for the primary backend's requests.
+
+So the canary's requests are the series with ``canary="<ns>-<canary Service>-<port>"``; a
+filter ``service="<app>-canary"`` matches nothing and the measurement errors ("no data").
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, Final
 
 from kconfig.render.strategies.base import SERVICE_ARG, Planning, dotted, shown
@@ -17,13 +38,33 @@ DEFAULT_COUNT: Final = 5
 DEFAULT_FAILURE_LIMIT: Final = 1
 
 
+# ingress-nginx's request counter (socket.go: ``requests``, namespace ``nginx_ingress_controller``).
+NGINX_REQUESTS: Final = "nginx_ingress_controller_requests"
+ARG: Final = f"{{{{args.{SERVICE_ARG}}}}}"
+
+
 def success_rate_query(namespace: str) -> str:
-    """The default PromQL: the share of non-5xx requests ingress-nginx sent to the Service
-    the analysis is given (``args.service-name``), over the last five minutes."""
-    where = f'namespace="{namespace}",service="{{{{args.{SERVICE_ARG}}}}}"'
-    total = f"sum(rate(nginx_ingress_controller_requests{{{where}}}[5m]))"
-    ok = f'sum(rate(nginx_ingress_controller_requests{{{where},status!~"5.."}}[5m]))'
-    return f"{ok} / {total}"
+    """The built-in PromQL for a Service that an Ingress routes to (the Service the analysis
+    is given, ``args.service-name``): the share of its requests over the last five minutes
+    that did not end in a 5xx."""
+    return _ratio(f'namespace="{namespace}",service="{ARG}"')
+
+
+def nginx_canary_query(namespace: str, port: Any) -> str:
+    """The built-in PromQL for the canary of an Argo Rollouts canary with nginx traffic
+    routing: the requests ingress-nginx sent to the canary Service (``args.service-name``) as
+    the alternative backend of the stable Ingress, on the Ingress backend's port ``port``."""
+    return _ratio(f'namespace="{namespace}",canary="{namespace}-{ARG}-{port}"')
+
+
+def _ratio(where: str) -> str:
+    """non-5xx / all requests of the series ``where`` selects. ``status!~"5.."`` also drops
+    ``5xx``, which ingress-nginx writes with ``--report-status-classes``. ``or vector(0)``:
+    when every request failed, the numerator has no series, and the measurement must then
+    be 0 (a failure), not "no data" (an error)."""
+    total = f"sum(rate({NGINX_REQUESTS}{{{where}}}[5m]))"
+    ok = f'sum(rate({NGINX_REQUESTS}{{{where},status!~"5.."}}[5m]))'
+    return f"({ok} or vector(0)) / {total}"
 
 
 def reference(name: str, service: str) -> dict[str, Any]:
@@ -34,14 +75,24 @@ def reference(name: str, service: str) -> dict[str, Any]:
     }
 
 
-def template_for(p: Planning, raw: Any, path: PathKey, alt_name: str) -> str | None:
+def template_for(
+    p: Planning, raw: Any, path: PathKey, alt_name: str, query: str | None = None
+) -> str | None:
     """The AnalysisTemplate measuring the ``successRate:`` block ``raw`` (``alt_name``
-    unless it is the plan's first); None when the block is wrong."""
-    metric = success_rate(p, raw, path)
+    unless it is the plan's first); None when the block is wrong. ``query``: the built-in
+    query for what it measures (default :func:`success_rate_query`)."""
+    metric = success_rate(p, raw, path, query)
     return p.analyses.add(metric, alt_name) if metric else None
 
 
-def success_rate(p: Planning, raw: Any, path: PathKey) -> dict[str, Any] | None:
+def uses_builtin_query(raw: Any) -> bool:
+    """Whether a ``successRate:`` block measures with the built-in query (no ``query:``)."""
+    return not (isinstance(raw, Mapping) and raw.get("query"))
+
+
+def success_rate(
+    p: Planning, raw: Any, path: PathKey, query: str | None = None
+) -> dict[str, Any] | None:
     """The metric of an AnalysisTemplate from a ``successRate:`` block (None if bad)."""
     cfg = p.mapping(raw, path)
     before = len(p.errors.diagnostics)
@@ -69,7 +120,7 @@ def success_rate(p: Planning, raw: Any, path: PathKey) -> dict[str, Any] | None:
     return {
         "name": "success-rate",
         "address": address,
-        "query": cfg.get("query") or success_rate_query(p.app.namespace),
+        "query": cfg.get("query") or query or success_rate_query(p.app.namespace),
         "successCondition": f"result[0] >= {_number(minimum)}",
         "interval": interval,
         "count": count,

@@ -42,6 +42,7 @@ class App(NamedTuple):
     selector: Mapping[str, str]  # the selector every workload starts from
     image: str | None  # the image reference the values pin
     namespace: str
+    host: str | None = None  # the host of the app's Ingress (ingress.host or <app>.<domain>)
 
     @property
     def replicas(self) -> Any:
@@ -92,14 +93,23 @@ class Service(NamedTuple):
 
 class Ingress(NamedTuple):
     """An Ingress ``name`` routing to the Service ``service``; ``annotations`` are the
-    strategy's, added to the app's ``ingress.annotations``."""
+    strategy's, added to the app's ``ingress.annotations``. ``host`` None: the app's host;
+    ``tls_secret`` None: the app's TLS Secret (``ingress.tls.secretName`` or ``<app>-tls``)."""
 
     name: str
     service: str
     annotations: Mapping[str, str] = _NO_ANNOTATIONS
+    host: str | None = None
+    tls_secret: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "service": self.service, "annotations": dict(self.annotations)}
+        return {
+            "name": self.name,
+            "service": self.service,
+            "annotations": dict(self.annotations),
+            "host": self.host,
+            "tlsSecret": self.tls_secret,
+        }
 
 
 class Parts(NamedTuple):

@@ -28,8 +28,9 @@ def plan(p: Planning) -> Parts:
     # What the analysis measures: the canary's own Service when a router sends it its share
     # of the requests, else the Service the Ingress routes to (stable and canary pods alike).
     measured = canary if routing.router else stable
+    query = routing.query(p) if routing.query else None
     # Planned before the steps: an analysis step runs the background analysis' template.
-    background = _background(p, c, measured)
+    background = _background(p, c, measured, query)
     spec: dict[str, Any] = {"canaryService": canary}
     steps = plan_steps(p, c.get("steps"), routing.router, measured)
     if steps is not None:
@@ -46,7 +47,9 @@ def plan(p: Planning) -> Parts:
     return Parts((rollout,), services, ingresses)
 
 
-def _background(p: Planning, c: Mapping[str, Any], measured: str) -> dict[str, Any] | None:
+def _background(
+    p: Planning, c: Mapping[str, Any], measured: str, query: str | None
+) -> dict[str, Any] | None:
     """``canary.analysis``: a reference to its AnalysisTemplate (None: no analysis)."""
     path = (*PATH, "analysis")
     block = p.mapping(c.get("analysis"), path)
@@ -61,7 +64,7 @@ def _background(p: Planning, c: Mapping[str, Any], measured: str) -> dict[str, A
         )
         return None
     name = template_for(
-        p, block["successRate"], (*path, "successRate"), f"{p.app.name}-success-rate"
+        p, block["successRate"], (*path, "successRate"), f"{p.app.name}-success-rate", query
     )
     return reference(name, measured) if name else None
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final, NamedTuple
 
+from kconfig.render.strategies.analysis import nginx_canary_query
 from kconfig.render.strategies.base import Planning, shown
 from kconfig.render.strategies.shared import need_ingress
 
@@ -27,6 +28,9 @@ class Routing(NamedTuple):
     # The fields it adds to the Rollout's spec.strategy.canary, given the stable Service's
     # name; it checks what it routes through (reported on the Planning).
     fields: Callable[[Planning, str], Mapping[str, Any]]
+    # The built-in success-rate query measuring what the analysis is given (the canary
+    # Service when ``router``); None: the query of a Service an Ingress routes to.
+    query: Callable[[Planning], str] | None = None
 
 
 def _nginx(p: Planning, stable: str) -> Mapping[str, Any]:
@@ -38,12 +42,22 @@ def _nginx(p: Planning, stable: str) -> Mapping[str, Any]:
     return {"stableService": stable, "trafficRouting": {"nginx": {"stableIngress": p.app.name}}}
 
 
+def _nginx_query(p: Planning) -> str:
+    """The canary's requests as ingress-nginx labels them: under the stable Ingress' location,
+    ``canary`` naming the canary Service's upstream on the port of the Ingress backend, which
+    the controller copies from the stable Ingress (argoproj/argo-rollouts
+    ``rollout/trafficrouting/nginx/nginx.go``: only the backend's service name changes)."""
+    service = p.app.values.get("service")
+    port = service.get("port") if isinstance(service, Mapping) else None
+    return nginx_canary_query(p.app.namespace, port)
+
+
 def _by_replicas(p: Planning, stable: str) -> Mapping[str, Any]:
     return {}
 
 
 ROUTINGS: Final[Mapping[str, Routing]] = {
-    "nginx": Routing(router=True, fields=_nginx),
+    "nginx": Routing(router=True, fields=_nginx, query=_nginx_query),
     "none": Routing(router=False, fields=_by_replicas),
 }
 

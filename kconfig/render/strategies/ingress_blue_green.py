@@ -1,6 +1,6 @@
 """``ingressBlueGreen`` (no Argo Rollouts): Deployments and Services ``<app>-blue`` and
-``<app>-green`` (``color`` in selectors and pod labels), a Service ``<app>`` for in-cluster
-clients and the Ingress ``<app>``, both following ``ingressBlueGreen.active``."""
+``<app>-green`` (``kconfig.dev/color`` in selectors and pod labels), a Service ``<app>`` for
+in-cluster clients and the Ingress ``<app>``, both following ``ingressBlueGreen.active``."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from kconfig.render.strategies.shared import (
 PATH: Final = ("strategy", "ingressBlueGreen")
 COLOURS: Final = ("blue", "green")
 # Pod and selector label telling the colours apart (both Deployments are new workloads).
-COLOR_LABEL: Final = "color"
+COLOR_LABEL: Final = "kconfig.dev/color"
 
 
 def plan(p: Planning) -> Parts:

@@ -1,11 +1,15 @@
 """``ingressCanary`` (no Argo Rollouts): Deployments ``<app>`` (the app's tag, pods labelled
-``track: stable``) and ``<app>-canary`` (``ingressCanary.tag``, ``track: canary``), a Service
-for each selecting its track, the Ingress ``<app>`` and a second Ingress ``<app>-canary``
-with the NGINX canary annotations.
+``kconfig.dev/track: stable``) and ``<app>-canary`` (``ingressCanary.tag``, ``track: canary``),
+a Service for each selecting its track, the Ingress ``<app>`` and a second Ingress
+``<app>-canary`` with the NGINX canary annotations.
 
-The stable Deployment keeps the plain ``app.kubernetes.io/name`` selector, so switching an
-app between ``rolling`` and ``ingressCanary`` never touches an immutable selector (its
-ReplicaSets select by pod template hash, so the canary's pods are never adopted).
+Both Deployments and both Services select their track as well as ``app.kubernetes.io/name``:
+a stable selector of the name alone would also match the canary's pods, so the stable Service
+would send traffic to them and an HPA on either Deployment would stop with
+``AmbiguousSelector`` (kubernetes/kubernetes pkg/controller/podautoscaler/horizontal.go).
+The price: switching an app to or from ``ingressCanary`` changes the stable Deployment's
+selector, which the API server refuses on an existing Deployment (README, "Switching
+strategy").
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from kconfig.render.strategies.shared import (
 )
 
 PATH: Final = ("strategy", "ingressCanary")
-# Pod label (and, on the new canary Deployment, selector label) telling the tracks apart.
-TRACK_LABEL: Final = "track"
+# Pod and selector label telling the tracks apart (kconfig's own prefix: no clash with the
+# app's labels).
+TRACK_LABEL: Final = "kconfig.dev/track"
 NGINX_CANARY: Final = "nginx.ingress.kubernetes.io/canary"
 
 
@@ -46,14 +51,15 @@ def plan(p: Planning) -> Parts:
     need_ingress(
         p, "strategy ingressCanary splits traffic with a second Ingress", ("strategy", "type")
     )
+    stable_selector = {**app.selector, TRACK_LABEL: "stable"}
     canary_selector = {**app.selector, TRACK_LABEL: "canary"}
     canary_image = image_ref(app.values.get("image") or {}, tag)
     workloads = (
-        _track(p, app.name, "stable", app.image, app.selector),
+        _track(p, app.name, "stable", app.image, stable_selector),
         _track(p, f"{app.name}-canary", "canary", canary_image, canary_selector, 1),
     )
     services = (
-        Service(app.name, {**app.selector, TRACK_LABEL: "stable"}),
+        Service(app.name, stable_selector),
         Service(f"{app.name}-canary", canary_selector),
     )
     ingresses = (

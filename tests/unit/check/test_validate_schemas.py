@@ -366,14 +366,15 @@ def test_upstream_examples_pass_own_schemas_and_the_crd() -> None:
     assert rollout is not None and rollout.source == "the CRD in rollout-crd.yaml"
 
 
+# Its own pod labels: selecting the built-in Deployment's pods would overlap (KC120).
 ROLLOUT = """\
 apiVersion: argoproj.io/v1alpha1
 kind: Rollout
 metadata: {name: web-ro}
 spec:
-  selector: {matchLabels: {app.kubernetes.io/name: web}}
+  selector: {matchLabels: {app.kubernetes.io/name: web-ro}}
   template:
-    metadata: {labels: {app.kubernetes.io/name: web}}
+    metadata: {labels: {app.kubernetes.io/name: web-ro}}
     spec:
       containers:
       - name: main
@@ -391,7 +392,7 @@ apiVersion: v1
 kind: Service
 metadata: {name: web-canary}
 spec:
-  selector: {app.kubernetes.io/name: web}
+  selector: {app.kubernetes.io/name: web-ro}
   ports: [{port: 80, targetPort: http}]
 """
 

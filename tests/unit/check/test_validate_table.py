@@ -432,6 +432,56 @@ CASES: dict[str, Case] = {
         "error",
         "metadata.annotations.example.com/notes: annotations add up to 262161 bytes",
     ),
+    "KC120 a custom workload inside the app's selector": Case(
+        {
+            TPL: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web-worker}\nspec:\n"
+            "  selector: {matchLabels: {app.kubernetes.io/name: web, role: worker}}\n"
+            "  template:\n    metadata: {labels: {app.kubernetes.io/name: web, role: worker}}\n"
+            "    spec:\n      containers:\n      - name: worker\n        image: r/w:1.0\n"
+            "        resources: {requests: {cpu: 10m, memory: 8Mi}}\n"
+        },
+        1,
+        TPL,
+        "error",
+        "Deployment/web-worker (qa, prod): spec.template.metadata.labels: these pod labels are "
+        "also matched by the selector {app.kubernetes.io/name=web} of Deployment/web",
+    ),
+    "KC121 a Service selecting another app's pods": Case(
+        {
+            TPL: "apiVersion: v1\nkind: Service\nmetadata: {name: web-admin}\nspec:\n"
+            "  selector: {app.kubernetes.io/name: api}\n  ports: [{port: 9000}]\n",
+            "bases/api/app.yaml": 'image: {repository: r/api, tag: "1.0.0"}\n'
+            "resources: {requests: {cpu: 10m, memory: 8Mi}}\n",
+        },
+        1,
+        TPL,
+        "error",
+        "Service/web-admin (qa, prod): spec.selector: selector app.kubernetes.io/name=api "
+        "matches the pods of Deployment/api of another app",
+    ),
+    "KC122 a canary measured by its own Service": Case(
+        {
+            OV: "ingress: {enabled: true}\nstrategy:\n  type: canary\n  canary:\n"
+            "    trafficRouting: nginx\n    steps: [{setWeight: 20}, {pause: {}}]\n"
+            "    analysis:\n      successRate:\n        prometheusAddress: http://p:9090\n"
+            "        minimum: 0.95\n"
+            "        query: sum(rate(nginx_ingress_controller_requests"
+            '{service="{{args.service-name}}"}[5m]))\n'
+        },
+        1,
+        f"{OV}:11:16",
+        "error",
+        "Rollout/web (qa): spec.strategy.canary.analysis: AnalysisTemplate/web-success-rate "
+        'selects ingress-nginx series {service="web-canary"}, which no rendered Ingress produces',
+    ),
+    "KC124 allowFrom an app the environment does not render": Case(
+        {OV: "networkPolicy: {enabled: true, allowFrom: [{app: frontend}]}\n"},
+        0,
+        f"{OV}:1:43",
+        "warning",
+        "NetworkPolicy/web (qa): spec.ingress[0].from[0].podSelector: podSelector "
+        "{app.kubernetes.io/name=frontend} matches the pods of no workload rendered in qa",
+    ),
     "KC116 a sidecar whose image a null deleted": Case(
         {
             BASE: GOOD_BASE + "sidecars:\n- {name: agent, image: 'r/agent:1.0'}\n",

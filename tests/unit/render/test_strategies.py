@@ -422,15 +422,18 @@ def test_ingress_canary(render: Callable[..., Rendered]) -> None:
     assert canary["template"]["spec"]["containers"][0]["image"] == (
         "registry.example.com/shop/web:1.1.0-rc.1"
     )
-    assert stable["template"]["metadata"]["labels"] == {**POD_LABELS, "track": "stable"}
-    assert canary["template"]["metadata"]["labels"] == {**POD_LABELS, "track": "canary"}
-    # The stable Deployment keeps the plain selector (immutable: same as with rolling).
-    assert stable["selector"] == {"matchLabels": {NAME: "web"}}
-    assert canary["selector"] == {"matchLabels": {NAME: "web", "track": "canary"}}
+    assert stable["template"]["metadata"]["labels"] == {**POD_LABELS, "kconfig.dev/track": "stable"}
+    assert canary["template"]["metadata"]["labels"] == {**POD_LABELS, "kconfig.dev/track": "canary"}
+    # Each Deployment selects its own track only: the selectors never overlap (KC120).
+    assert stable["selector"] == {"matchLabels": {NAME: "web", "kconfig.dev/track": "stable"}}
+    assert canary["selector"] == {"matchLabels": {NAME: "web", "kconfig.dev/track": "canary"}}
     assert (stable["replicas"], canary["replicas"]) == (3, 1)
     services = _of(out, "Service")
-    assert services["web"]["spec"]["selector"] == {NAME: "web", "track": "stable"}
-    assert services["web-canary"]["spec"]["selector"] == {NAME: "web", "track": "canary"}
+    assert services["web"]["spec"]["selector"] == {NAME: "web", "kconfig.dev/track": "stable"}
+    assert services["web-canary"]["spec"]["selector"] == {
+        NAME: "web",
+        "kconfig.dev/track": "canary",
+    }
     assert not _selects(
         services["web"]["spec"]["selector"], canary["template"]["metadata"]["labels"]
     )
@@ -488,15 +491,18 @@ def test_ingress_blue_green(render: Callable[..., Rendered], active: str) -> Non
     assert set(deployments) == {"web-blue", "web-green"}
     for colour, tag in (("blue", "1.0.0"), ("green", "1.1.0")):
         spec = deployments[f"web-{colour}"]["spec"]
-        assert spec["selector"] == {"matchLabels": {NAME: "web", "color": colour}}
-        assert spec["template"]["metadata"]["labels"] == {**POD_LABELS, "color": colour}
+        assert spec["selector"] == {"matchLabels": {NAME: "web", "kconfig.dev/color": colour}}
+        assert spec["template"]["metadata"]["labels"] == {**POD_LABELS, "kconfig.dev/color": colour}
         assert spec["template"]["spec"]["containers"][0]["image"] == (
             f"registry.example.com/shop/web:{tag}"
         )
         assert spec["replicas"] == 3
-        assert out["Service", f"web-{colour}"]["spec"]["selector"] == {NAME: "web", "color": colour}
+        assert out["Service", f"web-{colour}"]["spec"]["selector"] == {
+            NAME: "web",
+            "kconfig.dev/color": colour,
+        }
     # In-cluster clients use `web`; it follows the active colour like the Ingress.
-    assert out["Service", "web"]["spec"]["selector"] == {NAME: "web", "color": active}
+    assert out["Service", "web"]["spec"]["selector"] == {NAME: "web", "kconfig.dev/color": active}
     assert set(_of(out, "Ingress")) == {"web"}
     assert _backend(out["Ingress", "web"]) == {"name": f"web-{active}", "port": {"number": 80}}
 
@@ -596,6 +602,17 @@ def test_namespace_and_isolation_policy(render: Callable[..., Rendered], tmp_pat
         "env": "qa",
         "team": "web",
     }
+    # Every pod admits the allowed namespaces; only pods of apps without a policy of their
+    # own (no kconfig.dev/netpol label) admit the whole namespace.
+    assert out["NetworkPolicy", "env-same-namespace"]["spec"] == {
+        "podSelector": {
+            "matchExpressions": [{"key": "kconfig.dev/netpol", "operator": "DoesNotExist"}]
+        },
+        "policyTypes": ["Ingress"],
+        "ingress": [{"from": [{"podSelector": {}}]}],
+    }
+    pod_labels = out["Deployment", "web"]["spec"]["template"]["metadata"]["labels"]
+    assert pod_labels["kconfig.dev/netpol"] == "own"
     isolation = out["NetworkPolicy", "env-isolation"]["spec"]
     assert isolation == {
         "podSelector": {},
@@ -603,7 +620,6 @@ def test_namespace_and_isolation_policy(render: Callable[..., Rendered], tmp_pat
         "ingress": [
             {
                 "from": [
-                    {"podSelector": {}},
                     {
                         "namespaceSelector": {
                             "matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}

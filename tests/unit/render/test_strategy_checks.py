@@ -298,6 +298,31 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
         "strategy: {type: canary, canary: {steps: {setWeight: 5}}}\n",
         [("KC200", "1:42: error: strategy.canary.steps must be a list, not dict")],
     ),
+    "a preview Ingress without a host (no domain, no ingress.host)": (
+        "strategy:\n  type: blueGreen\n  blueGreen:\n    prePromotionAnalysis:\n"
+        "      successRate: {prometheusAddress: http://p:9090, minimum: 0.9}\n",
+        [
+            (
+                "KC123",
+                "5:20: error: strategy.blueGreen.prePromotionAnalysis: the built-in query counts "
+                "the requests an Ingress sends to the preview Service web-preview, and the "
+                "preview Ingress web-preview needs a host of its own: set "
+                "strategy.blueGreen.previewIngress.host, ingress.host or the environment's "
+                "domain (or give successRate a query of your own)",
+            )
+        ],
+    ),
+    "a preview Ingress asked for without a host": (
+        "strategy:\n  type: blueGreen\n  blueGreen:\n    previewIngress: {enabled: true}\n",
+        [
+            (
+                "KC123",
+                "4:31: error: strategy.blueGreen.previewIngress: the preview Ingress "
+                "web-preview needs a host of its own: set "
+                "strategy.blueGreen.previewIngress.host, ingress.host or the environment's domain",
+            )
+        ],
+    ),
     "a value the templates need deleted by null": (
         "ingress: {path: null}\n",
         [
@@ -325,7 +350,8 @@ def test_bad_overlay_is_reported_at_its_line(
 def test_every_id_is_documented_and_tested() -> None:
     tested = {code for _, expected in CASES.values() for code, _ in expected}
     assert tested == set(CHECKS)
-    assert all(code.startswith("KC2") and len(code) == 5 for code in CHECKS)
+    # KC2xx, and the delivery family's values-level id (KC123; KC120-129 are delivery's)
+    assert all(code.startswith(("KC2", "KC12")) and len(code) == 5 for code in CHECKS)
     assert all(text and "\n" not in text for text in CHECKS.values())
 
 

@@ -220,12 +220,18 @@ def test_canary_analysis_step_runs_the_background_template() -> None:
 def test_ingress_canary_family() -> None:
     p = _planning({"type": "ingressCanary", "ingressCanary": {"tag": "2.0", "weight": 10}})
     parts = ingress_canary.plan(p)
-    assert [(w.name, w.image, w.labels["track"], w.replicas) for w in parts.workloads] == [
+    assert [
+        (w.name, w.image, w.labels["kconfig.dev/track"], w.replicas) for w in parts.workloads
+    ] == [
         ("web", "r/web:1.0", "stable", None),
         ("web-canary", "r/web:2.0", "canary", 1),
     ]
-    # The stable Deployment keeps the selector a rolling app has: it is immutable.
-    assert parts.workloads[0].selector == SELECTOR
+    # Each track's Deployment and Service select that track only (no overlap, KC120/KC121).
+    assert [w.selector for w in parts.workloads] == [
+        {**SELECTOR, "kconfig.dev/track": "stable"},
+        {**SELECTOR, "kconfig.dev/track": "canary"},
+    ]
+    assert [s.selector for s in parts.services] == [w.selector for w in parts.workloads]
     assert parts.ingresses[1].annotations == {
         "nginx.ingress.kubernetes.io/canary": "true",
         "nginx.ingress.kubernetes.io/canary-weight": "10",
@@ -241,7 +247,7 @@ def test_ingress_blue_green_family() -> None:
         ("web-blue", "r/web:1.0"),
         ("web-green", "r/web:2"),
     ]
-    assert parts.services[-1] == Service("web", {**SELECTOR, "color": "green"})
+    assert parts.services[-1] == Service("web", {**SELECTOR, "kconfig.dev/color": "green"})
     assert parts.ingresses == (Ingress("web", "web-green"),)
 
 
@@ -270,7 +276,89 @@ def test_the_plan_is_the_parts_as_json() -> None:
             }
         ],
         "services": [{"name": "web", "selector": SELECTOR}],
-        "ingresses": [{"name": "web", "service": "web", "annotations": {}}],
+        "ingresses": [
+            {"name": "web", "service": "web", "annotations": {}, "host": None, "tlsSecret": None}
+        ],
         "analysisTemplates": [],
     }
     assert list(plan) == ["type", "workloads", "services", "ingresses", "analysisTemplates"]
+
+
+SUCCESS = {"prometheusAddress": "http://p:9090", "minimum": 0.99}
+
+
+def _blue_green(bg: Mapping[str, Any], host: str | None = "web.shop.example.com") -> Parts:
+    values = {**ON, "strategy": {"type": "blueGreen", "blueGreen": bg}}
+    p = Planning(App("web", values, LABELS, SELECTOR, "r/web:1.0", "ns", host), _PathLocator())
+    parts = blue_green.plan(p)
+    assert not p.errors.diagnostics, p.errors.diagnostics
+    return parts
+
+
+def test_pre_promotion_analysis_gets_a_preview_ingress() -> None:
+    parts = _blue_green({"prePromotionAnalysis": {"successRate": SUCCESS}})
+    assert parts.ingresses == (
+        Ingress("web", "web"),
+        Ingress(
+            "web-preview",
+            "web-preview",
+            host="web-preview.shop.example.com",
+            tls_secret="web-preview-tls",
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("bg", "expected"),
+    [
+        ({}, ()),  # no pre-promotion analysis: nothing to measure
+        ({"postPromotionAnalysis": {"successRate": SUCCESS}}, ()),  # measures the active one
+        ({"prePromotionAnalysis": {"successRate": {**SUCCESS, "query": "up"}}}, ()),  # own query
+        (
+            {
+                "prePromotionAnalysis": {"successRate": SUCCESS},
+                "previewIngress": {"enabled": False},
+            },
+            (),
+        ),
+        ({"previewIngress": {"enabled": True}}, ("web-preview.shop.example.com",)),
+        (
+            {
+                "previewIngress": {"host": "preview.example.com"},
+                "prePromotionAnalysis": {"successRate": SUCCESS},
+            },
+            ("preview.example.com",),
+        ),
+    ],
+)
+def test_when_the_preview_ingress_is_rendered(
+    bg: dict[str, Any], expected: tuple[str, ...]
+) -> None:
+    parts = _blue_green(bg)
+    assert tuple(i.host for i in parts.ingresses if i.name == "web-preview") == expected
+
+
+def test_preview_host_of_a_long_first_label_is_refused() -> None:
+    values = {
+        **ON,
+        "strategy": {"type": "blueGreen", "blueGreen": {"previewIngress": {"enabled": True}}},
+    }
+    p = Planning(
+        App("web", values, LABELS, SELECTOR, "r", "ns", "a" * 60 + ".example.com"), _PathLocator()
+    )
+    assert not any(i.name == "web-preview" for i in blue_green.plan(p).ingresses)
+    assert _codes(p) == ["KC123"]
+
+
+def test_the_nginx_canary_measures_the_canary_label() -> None:
+    p = _planning(
+        {
+            "type": "canary",
+            "canary": {"trafficRouting": "nginx", "analysis": {"successRate": SUCCESS}},
+        },
+        service={"port": 8080},
+    )
+    canary.plan(p)
+    (template,) = p.analyses.templates
+    assert 'canary="ns-{{args.service-name}}-8080"' in template["metric"]["query"]
+    assert "service=" not in template["metric"]["query"]

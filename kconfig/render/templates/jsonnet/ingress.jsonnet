@@ -1,15 +1,16 @@
-// Ingresses of the app's strategy plan: one rule for the app's host, backend Service on its
-// port.
+// Ingresses of the app's strategy plan: one rule for the Ingress' host (the app's unless the
+// plan names another, as for a blue-green preview), backend Service on its port.
 local k = import 'kconfig.libsonnet';
 
 function(ctx)
   local ing = ctx.values.ingress;
-  local host = ctx.host;
   local tls = k.get(ing, 'tls');
-  local secretName =
+  local appSecret =
     if std.isObject(tls) && k.truthy(k.get(tls, 'secretName')) then tls.secretName
     else ctx.name + '-tls';
   [
+    local host = if i.host != null then i.host else ctx.host;
+    local secretName = if i.tlsSecret != null then i.tlsSecret else appSecret;
     {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
