@@ -169,10 +169,11 @@ def dump_json(manifests: Iterable[Manifest | Mapping[str, Any]]) -> str:
 
 
 def kubernetes_versions() -> tuple[str, ...]:
-    """The Kubernetes versions kconfig has schemas for (``kubernetesVersion`` values)."""
-    from kconfig.check.schemas import SUPPORTED_VERSIONS
+    """The Kubernetes versions kconfig has schemas for (``kubernetesVersion`` values): those
+    of the installed kubernetes-validate package, oldest first."""
+    from kconfig.check.schemas import available_versions
 
-    return SUPPORTED_VERSIONS
+    return tuple(available_versions())
 
 
 def input_checks() -> tuple[tuple[str, str, str], ...]:

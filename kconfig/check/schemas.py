@@ -40,8 +40,9 @@ from kconfig.load.inputs import describe as describe
 from kconfig.load.inputs import json_type as json_type
 from kconfig.load.reader import SAFE_LOADER
 
+# The supported ``kubernetesVersion``s are the installed package's (:func:`available_versions`),
+# never a list written here: upgrading kubernetes-validate adds versions without a release.
 DEFAULT_VERSION = "1.30"
-SUPPORTED_VERSIONS = ("1.28", "1.29", "1.30", "1.31", "1.32", "1.33")
 
 K8S_BASE = "https://kubernetes.io"
 DEFINITIONS_ID = f"{K8S_BASE}/api/_definitions.json"
@@ -149,7 +150,35 @@ def available_versions(root: Path | None = None) -> list[str]:
         match = re.fullmatch(r"v(\d+\.\d+)\.0-local-strict", entry.name)
         if match:
             found.append(match.group(1))
-    return sorted(found, key=lambda v: tuple(int(p) for p in v.split(".")))
+    return sorted(found, key=_version_key)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def minor_version(version: str) -> str:
+    """``1.30`` of ``1.30`` or ``1.30.2``: schemas exist per minor version, a patch release
+    changes no API."""
+    return ".".join(version.split(".")[:2])
+
+
+def choose_version(version: str, installed: Sequence[str]) -> tuple[str, bool]:
+    """The schema version to validate ``version`` (``major.minor[.patch]``) with, and whether
+    it is the newest installed one standing in for a newer version (the caller warns).
+
+    One rule for kconfig.yaml's ``kubernetesVersion`` and Argo CD's ``KUBE_VERSION``: an
+    installed minor version is used as it is; a newer one than any installed is validated with
+    the newest (a cluster upgrade must not stop every render); an older one, or one missing in
+    between, is refused (:class:`SchemaError`).
+    """
+    minor = minor_version(version)
+    if minor in installed:
+        return minor, False
+    if installed and _version_key(minor) > max(_version_key(v) for v in installed):
+        return max(installed, key=_version_key), True
+    span = f"{installed[0]} to {installed[-1]}" if installed else "none"
+    raise SchemaError(f"no Kubernetes schemas for version {version!r} (installed: {span})")
 
 
 def kind_file(api_version: str, kind: str) -> str:
@@ -412,10 +441,8 @@ class SchemaStore:
         root = self._root or schema_root()
         folder = root / f"v{self.version}.0-local-strict"
         if not folder.is_dir():
-            known = ", ".join(available_versions(root))
-            raise SchemaError(
-                f"no Kubernetes schemas for version {self.version!r} (installed: {known})"
-            )
+            chosen, _ = choose_version(self.version, available_versions(root))
+            folder = root / f"v{chosen}.0-local-strict"  # a newer version: the newest
         return folder
 
     def _definitions(self) -> Any:

@@ -30,6 +30,8 @@ from kconfig.check.schemas import (
     SchemaError,
     SchemaProblem,
     SchemaStore,
+    available_versions,
+    choose_version,
     load_crd_file,
 )
 from kconfig.check.semantic import CheckContext, Finding, run_checks
@@ -274,12 +276,29 @@ class Validator:
             config = self.sources.config
             crds = [(rel, self._crd_loader(i, rel)) for i, rel in enumerate(config.crds)]
             self._store = SchemaStore(
-                config.kubernetes_version,
+                self._schema_version(config.kubernetes_version),
                 crds,
                 own=self.sources.schemas,
                 user_cache=self.sources.user_cache,
             )
         return self._store
+
+    def _schema_version(self, version: str) -> str:
+        """The installed schema version for ``version``; a newer one than any installed is
+        validated with the newest, with a warning at ``kubernetesVersion`` (an older one is
+        refused when the schemas are first read: :attr:`SchemaStore.folder`)."""
+        try:
+            chosen, newer = choose_version(version, available_versions())
+        except SchemaError:
+            return version
+        if newer:
+            pos = self.sources.config.doc.pos("kubernetesVersion")
+            message = (
+                f"kubernetesVersion {version} is newer than the newest installed Kubernetes "
+                f"schemas (kubernetes-validate); validating with {chosen}"
+            )
+            self._setup.append(Diagnostic(message, pos, "warning", K8S_VERSION))
+        return chosen
 
     def _crd_loader(self, index: int, rel: str) -> Any:
         def load() -> list[CrdVersion]:

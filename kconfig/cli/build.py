@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kconfig.cli.main import open_project
+from kconfig.cli.output import add_output_flag, emit, plain
 from kconfig.errors import OutputError, RenderError, SourcePos, UsageError
 
 if TYPE_CHECKING:
@@ -72,13 +73,15 @@ def add_arguments(sub: Any, name: str, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--out",
         metavar="DIR",
-        help="output folder (default: kconfig.yaml output, relative to the project)",
+        help="output folder, relative to the current folder (default: kconfig.yaml "
+        "`output:`, relative to the project root)",
     )
     p.add_argument(
         "--check",
         action="store_true",
         help="write nothing; print a diff and exit 1 when the output is out of date",
     )
+    add_output_flag(p, what="the --check result: the unified diff, or the differing files,")
     p.add_argument(
         "--commit",
         action="store_true",
@@ -101,22 +104,58 @@ def add_arguments(sub: Any, name: str, common: argparse.ArgumentParser) -> None:
 # kconfig build
 
 
+PROGRESS_DELAY = 1.0  # seconds: a build that takes longer says so on a terminal
+
+
+@contextlib.contextmanager
+def _progress(what: str) -> Iterator[None]:
+    """One line on stderr when the build takes longer than :data:`PROGRESS_DELAY` and stderr
+    is a terminal (never in CI logs or pipes), erased when the build is done."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    import threading
+
+    shown = threading.Event()
+
+    def show() -> None:
+        sys.stderr.write(f"kconfig build: {what}...")
+        sys.stderr.flush()
+        shown.set()
+
+    delay = float(os.environ.get("KCONFIG_PROGRESS_DELAY", PROGRESS_DELAY))
+    timer = threading.Timer(delay, show)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        timer.join()
+        if shown.is_set():
+            sys.stderr.write("\r\x1b[K")  # erase it: the report follows
+            sys.stderr.flush()
+
+
 def run_build(args: argparse.Namespace) -> int:
     project = open_project(args)
-    result = project.build(
-        args.envs,
-        out=args.out,
-        check=args.check,
-        commit=args.commit,
-        validate=not args.no_validate,
-        cache=not args.no_cache,
-    )
+    envs = args.envs or project.environments
+    label = "checking" if args.check else "building"
+    with _progress(f"{label} {len(envs)} environment{'s' if len(envs) != 1 else ''}"):
+        result = project.build(
+            args.envs,
+            out=args.out,
+            check=args.check,
+            commit=args.commit,
+            validate=not args.no_validate,
+            cache=not args.no_cache,
+        )
     if result.warnings:
         from kconfig.cli.report import report_text
 
         report_text(result.warnings, sys.stderr)
     if args.check:
-        return _report_check(result)
+        return _report_check(result, args.output)
     if args.commit:
         _report_commits(result)
     else:
@@ -124,9 +163,11 @@ def run_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_check(result: BuildResult) -> int:
+def _report_check(result: BuildResult, output: str = "text") -> int:
     label = result.out.label if result.out else "output"
-    for diff in result.diffs:
+    if output != "text":
+        emit([plain(diff) for diff in result.diffs], output, sys.stdout)
+    for diff in result.diffs if output == "text" else ():
         sys.stdout.write(diff.diff)
     if not result.diffs:
         sys.stderr.write(f"kconfig: {label} is up to date\n")
@@ -208,8 +249,10 @@ def _from_parameters(environ: Mapping[str, str]) -> str:
 def kube_version(raw: str | None, supported: tuple[str, ...] = ()) -> tuple[str | None, str]:
     """``KUBE_VERSION`` (``v1.30.2``, ``1.30.2+k3s1``) as ``1.30``, and a warning (or "").
 
-    A version newer than the newest schemas kconfig has (``supported``) is validated with
-    the newest: a cluster upgrade must not stop every Application from rendering.
+    The rule of kconfig.yaml's ``kubernetesVersion`` (``supported``: the installed schema
+    versions): an installed minor version is used, a newer one than any installed is validated
+    with the newest (a cluster upgrade must not stop every Application from rendering), an
+    older one is refused, naming the variable (not a line of kconfig.yaml).
     """
     if raw is None or not raw.strip():
         return None, ""
@@ -219,15 +262,20 @@ def kube_version(raw: str | None, supported: tuple[str, ...] = ()) -> tuple[str 
             f"{KUBE_VERSION_VARIABLE}={raw!r} is not a Kubernetes version (like v1.30.2)"
         )
     version = f"{int(match[1])}.{int(match[2])}"
-    if supported:
-        newest = max(supported, key=_version_key)
-        if _version_key(version) > _version_key(newest):
-            return newest, (
-                f"kconfig: {KUBE_VERSION_VARIABLE} {raw.strip()} is newer than "
-                f"the newest Kubernetes schemas kconfig has; validating with "
-                f"{newest}\n"
-            )
-    return version, ""
+    if not supported or version in supported:
+        return version, ""
+    newest = max(supported, key=_version_key)
+    if _version_key(version) > _version_key(newest):
+        return newest, (
+            f"kconfig: {KUBE_VERSION_VARIABLE} {raw.strip()} is newer than "
+            f"the newest Kubernetes schemas kconfig has; validating with "
+            f"{newest}\n"
+        )
+    oldest = min(supported, key=_version_key)
+    raise UsageError(
+        f"{KUBE_VERSION_VARIABLE}={raw.strip()}: no Kubernetes schemas for {version} "
+        f"(installed: {oldest} to {newest})"
+    )
 
 
 def _version_key(version: str) -> tuple[int, ...]:

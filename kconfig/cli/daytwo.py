@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from kconfig.cli.main import open_project
+from kconfig.cli.output import add_output_flag, emit, plain
 
 EXIT_OK, EXIT_DIFFERENT = 0, 1
 
@@ -123,6 +124,7 @@ def _add_diff(sub: Any, common: argparse.ArgumentParser) -> None:
         default="auto",
         help="colour the diff (auto: on a terminal, unless NO_COLOR is set)",
     )
+    add_output_flag(p, what="the unified diff, or the differing objects with their diff lines,")
     p.set_defaults(run=run_diff)
 
 
@@ -146,6 +148,7 @@ def _add_explain(sub: Any, common: argparse.ArgumentParser) -> None:
         metavar="P=V",
         help="override a value as for render (repeatable)",
     )
+    add_output_flag(p, what="the explanation (value, layers, file:line)")
     p.set_defaults(run=run_explain)
 
 
@@ -194,15 +197,27 @@ def run_promote(args: argparse.Namespace) -> int:
     for app in result.skipped:
         sys.stderr.write(f"{app}: not an app of {args.source}; skipped\n")
     if not result.changes:
-        sys.stdout.write(
-            f"nothing to promote: {args.target} already has {args.source}'s promoted values\n"
-        )
+        sys.stdout.write(_nothing_to_promote(project, args.source, args.target))
         return EXIT_OK
     for change in result.changes:
         sys.stdout.write(change.describe() + "\n")
     if args.dry_run:
         sys.stderr.write(f"dry run: {len(result.edits)} file(s) not written\n")
     return EXIT_OK
+
+
+def _nothing_to_promote(project: Any, source: str, target: str) -> str:
+    """Why nothing changed: an environment that ``extends`` the source inherits its overlays,
+    so its effective values are the source's unless it sets them itself."""
+    chain = project.env(target).chain  # the root first: (qa, e2e)
+    if source in chain[:-1]:
+        via = " <- ".join(chain[chain.index(source) :])
+        return (
+            f"nothing to promote: {target} extends {source} ({via}), so it already runs "
+            f"{source}'s values; to hold {target} back, set the value in overlays/{target}/, "
+            f"or promote {target} to an environment that does not extend {source}\n"
+        )
+    return f"nothing to promote: {target} already has {source}'s promoted values\n"
 
 
 def use_color(choice: str) -> bool:
@@ -219,7 +234,10 @@ def run_diff(args: argparse.Namespace) -> int:
         raise UsageError("kconfig diff: give ENV_B or --against DIR (one of them)")
     project = open_project(args)
     result = project.diff(args.env_a, args.env_b, args.apps, against=args.against)
-    sys.stdout.write(result.format(color=use_color(args.color)))
+    if args.output == "text":
+        sys.stdout.write(result.format(color=use_color(args.color)))
+    else:
+        emit({**plain(result), "equal": result.equal}, args.output, sys.stdout)
     if result.equal:
         sys.stderr.write(
             f"no differences between {result.left} and {result.right} ({result.compared} objects)\n"
@@ -231,5 +249,8 @@ def run_diff(args: argparse.Namespace) -> int:
 def run_explain(args: argparse.Namespace) -> int:
     project = open_project(args)
     explanation = project.explain(args.env, args.app, args.path, args.overrides)
-    sys.stdout.write(explanation.format())
+    if args.output == "text":
+        sys.stdout.write(explanation.format())
+    else:
+        emit(plain(explanation), args.output, sys.stdout)
     return EXIT_OK

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kconfig import __version__
-from kconfig.errors import KconfigError, UsageError
+from kconfig.errors import KconfigError, SourcePos, UsageError
 
 if TYPE_CHECKING:
     from kconfig import Project
@@ -36,16 +36,19 @@ COMMANDS: dict[str, str] = {
     "explain": "kconfig.cli.daytwo",
     "build": "kconfig.cli.build",
     "argocd-generate": "kconfig.cli.build",
+    "schema": "kconfig.cli.schema",
+    "completion": "kconfig.cli.completion",
 }
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that raises instead of exiting, so usage errors are reported uniformly."""
+    """argparse that raises instead of exiting, so usage errors are reported uniformly: as
+    ``kconfig render: error: ...``, the (sub)command named once."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
+        raise UsageError(message, SourcePos(self.prog))
 
 
 def _common() -> argparse.ArgumentParser:
@@ -135,13 +138,22 @@ def _prepare_streams() -> None:
     _utf8_output()
 
 
+def _parse(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    parser = build_parser(_command_of(argv))
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # argparse would blame the top parser: say which command refused them
+        command = getattr(args, "command", None)
+        where = f"{parser.prog} {command}" if command else parser.prog
+        raise UsageError(f"unrecognized arguments: {' '.join(extra)}", SourcePos(where))
+    return parser, args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     try:
         _prepare_streams()
-        parser = build_parser(_command_of(argv))
-        args = parser.parse_args(argv)
+        parser, args = _parse(argv)
         if not getattr(args, "command", None):
             parser.print_help(sys.stderr)
             return EXIT_USAGE

@@ -7,11 +7,13 @@ import sys
 from typing import Any
 
 from kconfig.cli.main import open_project
+from kconfig.cli.output import add_output_flag, emit
 
 
 def add_arguments(sub: Any, name: str, common: argparse.ArgumentParser) -> None:
     if name == "envs":
         p = sub.add_parser("envs", parents=[common], help="list environments in promotion order")
+        add_output_flag(p, what="the environments (one a line, or a list)")
         p.set_defaults(run=run_envs)
         return
     p = sub.add_parser(
@@ -36,13 +38,8 @@ def add_arguments(sub: Any, name: str, common: argparse.ArgumentParser) -> None:
         metavar="PATH=VALUE",
         help="override a value (YAML scalar), e.g. --set replicas=3 (repeatable)",
     )
-    p.add_argument(
-        "-o",
-        "--output",
-        choices=("yaml", "json"),
-        default="yaml",
-        help="output format (default yaml)",
-    )
+    # text is YAML: manifests have no other text form (one flag, the same values everywhere)
+    add_output_flag(p, default="yaml", what="the manifests (multi-document YAML or a JSON List)")
     p.add_argument(
         "--backend", choices=("jinja", "jsonnet"), help="render every app with this backend"
     )
@@ -61,6 +58,9 @@ def add_arguments(sub: Any, name: str, common: argparse.ArgumentParser) -> None:
 
 def run_envs(args: argparse.Namespace) -> int:
     project = open_project(args)
+    if args.output != "text":
+        emit(list(project.environments), args.output, sys.stdout)
+        return 0
     for env in project.environments:
         sys.stdout.write(env + "\n")
     return 0

@@ -114,7 +114,10 @@ def _read(
     sandbox = valid.get("sandbox") or {}
     return ProjectConfig(
         name=valid["project"],
-        kubernetes_version=valid.get("kubernetesVersion", DEFAULT_K8S),
+        # Schemas exist per minor version: 1.30.2 is validated (and rendered) as 1.30.
+        kubernetes_version=".".join(
+            str(valid.get("kubernetesVersion", DEFAULT_K8S)).split(".")[:2]
+        ),
         backend=valid.get("backend", "jinja"),
         output=valid.get("output", "deploy"),
         environments=tuple(valid.get("environments") or ()),

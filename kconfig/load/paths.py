@@ -26,7 +26,7 @@ COMPONENT_FILE = "values.yaml"
 TEMPLATES = "templates"
 
 # What the project's inputs are: a change under these is a change of some environment.
-INPUTS = (PROJECT_FILE, BASES, OVERLAYS, COMPONENTS)
+INPUTS = (PROJECT_FILE, BASES, OVERLAYS, COMPONENTS, LIB)
 
 
 def base_dir(app: str) -> str:

@@ -149,10 +149,10 @@ class Sources:
         order.
 
         A file under overlays/<env>/ selects that environment and every one that extends
-        it; a base, a component, kconfig.yaml, a schema, a ``lib/`` file or a ``crds:`` file
-        selects all. Any other file, inside the project or not, is a usage error (it is no
-        input: validating "it" would check nothing); anything else must be an environment
-        name.
+        it; a base, a component, kconfig.yaml, a schema, a ``lib/`` file (templates of every
+        app may include or import it) or a ``crds:`` file selects all. Any other file, inside
+        the project or not, is a usage error (it is no input: validating "it" would check
+        nothing); anything else must be an environment name.
         """
         envs = self.environments
         if not targets:

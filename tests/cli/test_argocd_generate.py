@@ -159,11 +159,28 @@ def test_the_plugin_manifest() -> None:
         ("v1.30.2", "1.30", False),
         ("1.31.0+k3s1", "1.31", False),
         ("v1.29.4-eks-1234", "1.29", False),
-        ("v1.40.1", "1.33", True),
+        ("1.25.3", "1.25", False),
+        ("1.25", "1.25", False),
+        ("v1.37.0", "1.37", False),
+        ("v1.40.1", "1.37", True),
     ],
 )
 def test_kube_version_parsing(raw: str | None, version: str | None, warned: bool) -> None:
     from kconfig.cli.build import kube_version
 
-    got, warning = kube_version(raw, ("1.28", "1.30", "1.33"))
+    got, warning = kube_version(raw, tuple(f"1.{n}" for n in range(25, 38)))
     assert (got, bool(warning)) == (version, warned)
+
+
+def test_kube_version_follows_the_rule_of_kconfig_yaml(
+    make_project: Callable[..., Path],
+) -> None:
+    """1.25.3 is accepted in both places (schemas per minor version); 1.20 is refused in
+    both, and the plugin's error names the variable, not a line of kconfig.yaml."""
+    root = make_project({})
+    code, out, err = generate(root, ARGOCD_ENV_KCONFIG_ENV="qa", KUBE_VERSION="1.25.3")
+    assert (code, err) == (0, "")
+    code, out, err = generate(root, ARGOCD_ENV_KCONFIG_ENV="qa", KUBE_VERSION="v1.20.4")
+    assert (code, out) == (2, "")
+    assert err.startswith("kconfig: error: KUBE_VERSION=v1.20.4: no Kubernetes schemas for 1.20 ")
+    assert "kconfig.yaml" not in err

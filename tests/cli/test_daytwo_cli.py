@@ -182,3 +182,15 @@ def test_colour_auto_means_a_terminal_without_no_color(monkeypatch: pytest.Monke
     assert not use_color("never")
     monkeypatch.setattr(sys, "stdout", io.StringIO())
     assert not use_color("auto")
+
+
+def test_promote_along_an_extends_chain_says_why_nothing_changes(repo: Path) -> None:
+    """e2e extends qa: it already runs qa's values, so `promote qa e2e` has nothing to copy;
+    the message says so instead of only "already has"."""
+    result = run_kconfig("promote", "qa", "e2e", cwd=repo)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == (
+        "nothing to promote: e2e extends qa (qa <- e2e), so it already runs qa's values; to "
+        "hold e2e back, set the value in overlays/e2e/, or promote e2e to an environment that "
+        "does not extend qa\n"
+    )

@@ -8,11 +8,13 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
+from kconfig.load.paths import INPUTS, PROJECT_FILE
 from tests.conftest import MINIMAL, copy_estate, run_kconfig, write_tree
 
 REPO = Path(__file__).resolve().parents[2]
@@ -162,7 +164,13 @@ def test_hook_manifest() -> None:
         "bases/a/app.yaml",
         "overlays/qa/env.yaml",
         "components/c/values.yaml",
+        "components/c/templates/x.yaml.j2",
+        "bases/a/templates/x.jsonnet",
+        "lib/helper.libsonnet",
+        "lib/macros.j2",
+        "crds/rollout-crd.yaml",
         "schemas/x.json",
+        *(f"{part}/x" if part != PROJECT_FILE else part for part in INPUTS),
     ):
         assert pattern.search(path), path
     for path in ("README.md", "kconfig/cli/main.py", "docs/kconfig.yaml", "kconfig.yaml.orig"):
@@ -211,7 +219,9 @@ def _hook_repo(dest: Path) -> Path:
     return dest
 
 
-def _try_repo(hook_repo: Path, project: Path, home: Path) -> subprocess.CompletedProcess[str]:
+def _try_repo(
+    hook_repo: Path, project: Path, home: Path, *, all_files: bool = True
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
             sys.executable,
@@ -220,7 +230,7 @@ def _try_repo(hook_repo: Path, project: Path, home: Path) -> subprocess.Complete
             "try-repo",
             str(hook_repo),
             "kconfig-validate",
-            "--all-files",
+            *(["--all-files"] if all_files else []),  # else: the staged files, as a commit
             "--color",
             "never",
         ],
@@ -231,6 +241,46 @@ def _try_repo(hook_repo: Path, project: Path, home: Path) -> subprocess.Complete
         check=False,
         env={**os.environ, "PRE_COMMIT_HOME": str(home)},
     )
+
+
+HELPER = "lib/helper.libsonnet"
+JSONNET_APP = {
+    "bases/api/app.yaml": "image: {repository: r/api, tag: '1'}\nbackend: jsonnet\n",
+    "bases/api/templates/extra.jsonnet": (
+        "local helper = import 'lib/helper.libsonnet';\n"
+        "function(ctx) {apiVersion: 'v1', kind: 'ConfigMap',\n"
+        "  metadata: {name: 'extra', namespace: ctx.env.namespace}, data: helper.data}\n"
+    ),
+    HELPER: "{data: {greeting: 'hello'}}\n",
+}
+
+
+def test_a_lib_file_selects_every_environment(make_project: Callable[..., Path]) -> None:
+    root = make_project(JSONNET_APP)
+    (root / HELPER).write_text("{data: {greeting: 'hello'\n")
+    result = run_kconfig("validate", HELPER, cwd=root)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith(f"{HELPER}:2:1: error: ")
+    assert "2 environments" in result.stderr.splitlines()[-1]
+
+
+@pytest.mark.network
+def test_pre_commit_hook_fails_a_commit_that_breaks_a_lib_file(tmp_path: Path) -> None:
+    """The real pre-commit, on a project whose only change is a broken lib/helper.libsonnet
+    (before lib/ was in the hook's files pattern: "no files to check", Passed)."""
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("needs git and a git checkout of this repository")
+    pytest.importorskip("pre_commit")
+    hook_repo = _hook_repo(tmp_path / "hook-repo")
+    project = write_tree(tmp_path / "project", {**MINIMAL, **JSONNET_APP})
+    _commit_all(project)
+    (project / HELPER).write_text("{data: {greeting: 'hello'\n")
+    _git("add", "-A", cwd=project)
+    failed = _try_repo(hook_repo, project, tmp_path / "home", all_files=False)
+    output = failed.stdout + failed.stderr
+    assert failed.returncode == 1, output
+    assert "no files to check" not in output
+    assert f"{HELPER}:2:1: error: " in output
 
 
 @pytest.mark.network

@@ -14,10 +14,10 @@ import yaml
 import kconfig
 from kconfig.check.schemas import (
     DEFAULT_VERSION,
-    SUPPORTED_VERSIONS,
     SchemaError,
     SchemaStore,
     available_versions,
+    choose_version,
     crd_versions,
     kind_file,
     load_crd_file,
@@ -36,9 +36,74 @@ def _argo() -> Path:
     return folder
 
 
-def test_supported_versions_are_installed() -> None:
-    assert set(SUPPORTED_VERSIONS) <= set(available_versions())
+def test_supported_versions_are_the_installed_ones() -> None:
+    """No hard-coded list: every strict schema folder of kubernetes-validate is a version
+    (1.34-1.37 with today's package), and the default and tested ones are among them."""
+    root = Path(kubernetes_validate_folder())
+    folders = sorted(p.name for p in root.iterdir() if p.name.endswith(".0-local-strict"))
+    assert kconfig.kubernetes_versions() == tuple(available_versions())
+    assert len(kconfig.kubernetes_versions()) == len(folders)
+    assert {DEFAULT_VERSION, "1.28", "1.33"} <= set(kconfig.kubernetes_versions())
     assert DEFAULT_VERSION == "1.30"
+
+
+def kubernetes_validate_folder() -> str:
+    import importlib.util
+
+    spec = importlib.util.find_spec("kubernetes_validate")
+    assert spec is not None and spec.submodule_search_locations
+    return str(Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema")
+
+
+@pytest.mark.parametrize(
+    ("version", "chosen", "newer"),
+    [
+        ("1.30", "1.30", False),
+        ("1.30.2", "1.30", False),
+        ("1.37", "1.37", False),
+        ("1.99", "1.37", True),
+        ("2.0.1", "1.37", True),
+    ],
+)
+def test_choose_version(version: str, chosen: str, newer: bool) -> None:
+    installed = [f"1.{n}" for n in range(25, 38)]
+    assert choose_version(version, installed) == (chosen, newer)
+
+
+@pytest.mark.parametrize("version", ["1.20", "1.24.9"])
+def test_choose_version_refuses_older_ones(version: str) -> None:
+    with pytest.raises(SchemaError, match=r"installed: 1\.25 to 1\.37\)$"):
+        choose_version(version, [f"1.{n}" for n in range(25, 38)])
+
+
+def _project_with_version(tmp_path: Path, version: str) -> kconfig.Project:
+    files = {
+        **MINIMAL,
+        "kconfig.yaml": f"project: shop\nenvironments: [qa]\nkubernetesVersion: '{version}'\n",
+    }
+    return kconfig.Project.load(write_tree(tmp_path / "p", files))
+
+
+def test_the_newest_installed_version_is_used_as_it_is(tmp_path: Path) -> None:
+    newest = kconfig.kubernetes_versions()[-1]
+    report = _project_with_version(tmp_path, newest).validate()
+    assert report.diagnostics == []
+
+
+def test_a_patch_version_in_kconfig_yaml_is_its_minor_version(tmp_path: Path) -> None:
+    project = _project_with_version(tmp_path, "1.25.3")
+    assert project.config.kubernetes_version == "1.25"
+    assert project.validate().diagnostics == []
+
+
+def test_a_newer_version_than_installed_warns_and_uses_the_newest(tmp_path: Path) -> None:
+    newest = kconfig.kubernetes_versions()[-1]
+    (diag,) = _project_with_version(tmp_path, "1.99").validate().diagnostics
+    assert (str(diag.pos), diag.severity, diag.code) == ("kconfig.yaml:3:20", "warning", "KC095")
+    assert diag.message == (
+        "kubernetesVersion 1.99 is newer than the newest installed Kubernetes schemas "
+        f"(kubernetes-validate); validating with {newest}"
+    )
 
 
 @pytest.mark.parametrize(

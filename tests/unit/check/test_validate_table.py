@@ -118,7 +118,7 @@ CASES: dict[str, Case] = {
         1,
         "kconfig.yaml:3:20",
         "error",
-        "`kubernetesVersion`: '1.20' does not match",
+        "no Kubernetes schemas for version '1.20' (installed: 1.",
     ),
     "env.yaml key typo": Case(
         {"overlays/qa/env.yaml": "domian: qa.example.com\n"},
