@@ -34,11 +34,13 @@ BASE = (
     "ingress: {enabled: true}\n"
 )
 ADDRESS = "http://prometheus.monitoring:9090"
-QUERY = (
+# The canary's series as ingress-nginx labels them: the primary Ingress's, with
+# canary="<ns>-<canary service>-<port>" (issue 14; kconfig.render.strategies.analysis).
+CANARY_QUERY = (
+    '(sum(rate(nginx_ingress_controller_requests{namespace="shop-qa",'
+    'canary="shop-qa-{{args.service-name}}-80",status!~"5.."}[5m])) or vector(0)) / '
     'sum(rate(nginx_ingress_controller_requests{namespace="shop-qa",'
-    'service="{{args.service-name}}",status!~"5.."}[5m])) / '
-    'sum(rate(nginx_ingress_controller_requests{namespace="shop-qa",'
-    'service="{{args.service-name}}"}[5m]))'
+    'canary="shop-qa-{{args.service-name}}-80"}[5m]))'
 )
 POD_LABELS = {
     NAME: "web",
@@ -93,6 +95,8 @@ DERIVED = {
     ("external-secrets.io/v1", "ExternalSecret"): "externalsecret-v1.schema.json",
     ("external-secrets.io/v1beta1", "ExternalSecret"): "externalsecret-v1beta1.schema.json",
     ("bitnami.com/v1alpha1", "SealedSecret"): "sealedsecret.schema.json",
+    ("networking.istio.io/v1beta1", "VirtualService"): "istio-virtualservice.schema.json",
+    ("gateway.networking.k8s.io/v1", "HTTPRoute"): "gatewayapi-httproute.schema.json",
 }
 
 
@@ -248,8 +252,10 @@ def test_blue_green_rollout(render: Callable[..., Rendered]) -> None:
     assert set(services) == {"web", "web-preview"}
     assert services["web"]["spec"]["selector"] == services["web-preview"]["spec"]["selector"]
     assert services["web"]["spec"]["selector"] == {NAME: "web"}
-    assert set(_of(out, "Ingress")) == {"web"}
+    # the built-in pre-promotion analysis measures the preview host's Ingress (issue 14)
+    assert set(_of(out, "Ingress")) == {"web", "web-preview"}
     assert _backend(out["Ingress", "web"])["name"] == "web"
+    assert _backend(out["Ingress", "web-preview"])["name"] == "web-preview"
     templates = _of(out, "AnalysisTemplate")
     assert set(templates) == {"web-success-rate", "web-post-promotion-success-rate"}
     post = templates["web-post-promotion-success-rate"]["spec"]["metrics"][0]
@@ -362,7 +368,7 @@ def test_canary_analysis_template(render: Callable[..., Rendered]) -> None:
                 "count": 5,
                 "failureLimit": 1,
                 "interval": "1m",
-                "provider": {"prometheus": {"address": ADDRESS, "query": QUERY}},
+                "provider": {"prometheus": {"address": ADDRESS, "query": CANARY_QUERY}},
                 "successCondition": "result[0] >= 0.95",
             }
         ],
