@@ -177,11 +177,14 @@ def kubernetes_versions() -> tuple[str, ...]:
 
 
 def input_checks() -> tuple[tuple[str, str, str], ...]:
-    """The rules on input files beyond their schemas, (id, severity, summary) each, as
-    ``kconfig validate --list-checks`` lists them after the semantic checks."""
+    """The rules on input files beyond their schemas, and the values-level rules that stop a
+    render (strategies KC123, KC200-KC225; platform objects KC181, KC185-KC188), (id, severity,
+    summary) each, as ``kconfig validate --list-checks`` lists them after the semantic checks."""
     from kconfig.load.inputs import INPUT_CHECKS
+    from kconfig.render import platform, strategies
 
-    return INPUT_CHECKS
+    planning = {**strategies.CHECKS, **platform.CHECKS}
+    return (*INPUT_CHECKS, *((code, "error", planning[code]) for code in sorted(planning)))
 
 
 def semantic_checks() -> tuple[Check, ...]:
