@@ -73,10 +73,14 @@ CASES = [
         "",
         error_re=rf"{J2}:1:1: error: template output: more than 200000 values",
         files={
+            # the bound, not the time limit, must stop it: 1 s is too tight on a loaded machine
+            "kconfig.yaml": (
+                "project: shop\nenvironments: [qa, prod]\nlimits: {renderTimeout: 60}\n"
+            ),
             J2: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
             "data: {a: &a [x,x,x,x,x,x,x,x,x,x], b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a], "
             "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b], d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c], "
-            "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d], f: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]}\n"
+            "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d], f: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]}\n",
         },
         about="a small template whose output is an alias bomb",
     ),
