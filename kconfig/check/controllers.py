@@ -45,10 +45,6 @@ CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 INT32_MAX = 2**31 - 1
 
 
-def _ns(m: Manifest, ctx: CheckContext) -> str:
-    return m.namespace or ctx.namespace
-
-
 # -- Go durations (time.ParseDuration) ---------------------------------------------------------
 _UNITS = {
     "ns": Decimal("1e-9"),
@@ -318,7 +314,7 @@ def _unsupplied_args(
         for j, ref in enumerate(refs if isinstance(refs, list) else []):
             if not isinstance(ref, Mapping):
                 continue
-            scope = "" if ref.get("clusterScope") else _ns(m, ctx)
+            scope = "" if ref.get("clusterScope") else ctx.namespace_of(m)
             template = templates.get((scope, str(ref.get("templateName"))))
             if template is None:
                 continue  # KC110 says so
@@ -338,7 +334,7 @@ def _unsupplied_args(
 def check_analysis_args(ctx: CheckContext) -> Iterator[Finding]:
     templates: dict[tuple[str, str], Manifest] = {}
     for m in ctx.of_kind(*TEMPLATE_KINDS):
-        templates[("" if m.kind.startswith("Cluster") else _ns(m, ctx), m.name)] = m
+        templates[("" if m.kind.startswith("Cluster") else ctx.namespace_of(m), m.name)] = m
         yield from _undeclared_args(m)
     for m in ctx.of_kind("Rollout"):
         yield from _unsupplied_args(ctx, m, templates)
@@ -390,12 +386,12 @@ def _stable_ingresses(m: Manifest) -> Iterator[tuple[PathKey, str]]:
 
 
 def check_canary_ingress_name(ctx: CheckContext) -> Iterator[Finding]:
-    rendered = {(_ns(m, ctx), m.name): m for m in ctx.of_kind("Ingress")}
+    rendered = {(ctx.namespace_of(m), m.name): m for m in ctx.of_kind("Ingress")}
     made: dict[tuple[str, str], Manifest] = {}
     for m in ctx.of_kind("Rollout"):
         for path, stable in _stable_ingresses(m):
             name = canary_ingress_name(m.name, stable)
-            key = (_ns(m, ctx), name)
+            key = (ctx.namespace_of(m), name)
             other = rendered.get(key)
             if other is not None:
                 yield builtin_finding(
@@ -439,11 +435,11 @@ def _backends(m: Manifest) -> set[Any]:
 
 
 def check_nginx_routing(ctx: CheckContext) -> Iterator[Finding]:
-    ingresses = {(_ns(m, ctx), m.name): m for m in ctx.of_kind("Ingress")}
+    ingresses = {(ctx.namespace_of(m), m.name): m for m in ctx.of_kind("Ingress")}
     for m in ctx.of_kind("Rollout"):
         stable_service = walk(m.body, ("spec", "strategy", "canary", "stableService"))
         for path, stable in _stable_ingresses(m):
-            ingress = ingresses.get((_ns(m, ctx), stable))
+            ingress = ingresses.get((ctx.namespace_of(m), stable))
             if ingress is None:
                 have = ", ".join(sorted(n for _, n in ingresses)) or "none"
                 yield builtin_finding(
@@ -559,9 +555,9 @@ def check_canary_annotations(ctx: CheckContext) -> Iterator[Finding]:
     stable_of: dict[tuple[str, str], Manifest] = {}
     for rollout in ctx.of_kind("Rollout"):
         for _, name in _stable_ingresses(rollout):
-            stable_of[(_ns(rollout, ctx), name)] = rollout
+            stable_of[(ctx.namespace_of(rollout), name)] = rollout
     primaries = {
-        (_ns(m, ctx), _ingress_class(m), host, path)
+        (ctx.namespace_of(m), _ingress_class(m), host, path)
         for m in ctx.of_kind("Ingress")
         if not _is_canary(m)
         for host, path, _ in _host_paths(m)
@@ -569,7 +565,7 @@ def check_canary_annotations(ctx: CheckContext) -> Iterator[Finding]:
     for m in ctx.of_kind("Ingress"):
         annotations = _annotations(m)
         canary = _is_canary(m)
-        stable_for = stable_of.get((_ns(m, ctx), m.name))
+        stable_for = stable_of.get((ctx.namespace_of(m), m.name))
         if not canary:
             for key in CANARY_KEYS:
                 if NGINX + key in annotations:
@@ -591,7 +587,7 @@ def check_canary_annotations(ctx: CheckContext) -> Iterator[Finding]:
                 ("ingress", "annotations", NGINX + "canary"),
             )
         for host, path, field in _host_paths(m):
-            if (_ns(m, ctx), _ingress_class(m), host, path) not in primaries:
+            if (ctx.namespace_of(m), _ingress_class(m), host, path) not in primaries:
                 yield builtin_finding(
                     m,
                     f"canary Ingress for host {host!r} path {path!r}, but no primary Ingress "
@@ -608,7 +604,7 @@ def check_overlap(ctx: CheckContext) -> Iterator[Finding]:
     for m in ctx.of_kind("Ingress"):
         canary = _is_canary(m)
         for host, path, field in _host_paths(m):
-            key = (_ns(m, ctx), _ingress_class(m), canary, host, path)
+            key = (ctx.namespace_of(m), _ingress_class(m), canary, host, path)
             first = seen.get(key)
             if first is None:
                 seen[key] = m

@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from kconfig.check.semantic import Check, CheckContext, Finding, Workload
+from kconfig.check.semantic import Check, CheckContext, Finding, Workload, selected_workloads
 from kconfig.core.manifests import BUILTIN_PREFIX, Manifest
 from kconfig.core.paths import PathKey, walk
 
@@ -99,15 +99,11 @@ def _shown(selector: Mapping[str, Any]) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
-def _ns(m: Manifest, ctx: CheckContext) -> str:
-    return m.namespace or ctx.namespace
-
-
 def _by_namespace(ctx: CheckContext) -> dict[str, list[Workload]]:
     out: dict[str, list[Workload]] = {}
     for w in ctx.workloads:
         if w.manifest.kind in SELECTOR_KINDS:
-            out.setdefault(_ns(w.manifest, ctx), []).append(w)
+            out.setdefault(ctx.namespace_of(w.manifest), []).append(w)
     return out
 
 
@@ -174,23 +170,8 @@ def _builtin(m: Manifest) -> bool:
 
 # -- KC121 Services selecting the wrong pods ------------------------------------------------
 def check_service_targets(ctx: CheckContext) -> Iterator[Finding]:
-    # Workloads indexed by (namespace, label): a Service looks at those carrying its first
-    # selector label only.
-    by_label: dict[tuple[str, str, Any], list[Workload]] = {}
-    for ns, workloads in _by_namespace(ctx).items():
-        for w in workloads:
-            for key, value in w.labels.items():
-                if isinstance(value, str):
-                    by_label.setdefault((ns, key, value), []).append(w)
-    for m in ctx.of_kind("Service"):
-        if walk(m.body, ("spec", "type")) == "ExternalName":
-            continue
-        selector = walk(m.body, ("spec", "selector"))
-        if not isinstance(selector, Mapping) or not selector:
-            continue
-        key, value = next(iter(selector.items()))
-        candidates = by_label.get((_ns(m, ctx), key, value), []) if isinstance(value, str) else []
-        hit = [w for w in candidates if all(w.labels.get(k) == v for k, v in selector.items())]
+    selecting = (w for w in ctx.workloads if w.manifest.kind in SELECTOR_KINDS)
+    for m, selector, hit in selected_workloads(ctx, selecting):
         problem = _target_problem(m, [w.manifest for w in hit])
         if problem is None:
             continue
@@ -303,7 +284,7 @@ def nginx_series(ctx: CheckContext, ns: str) -> list[dict[str, str]]:
     canaries: list[Manifest] = []
     out: list[dict[str, str]] = []
     for ing in ctx.of_kind("Ingress"):
-        if _ns(ing, ctx) != ns:
+        if ctx.namespace_of(ing) != ns:
             continue
         if walk(ing.body, ("metadata", "annotations", NGINX_CANARY)) == "true":
             canaries.append(ing)
@@ -317,7 +298,7 @@ def nginx_series(ctx: CheckContext, ns: str) -> list[dict[str, str]]:
             if primary:
                 out.append(_canary_series(ns, primary, f"{ns}-{service}-{port}"))
     for rollout in ctx.of_kind("Rollout"):
-        if _ns(rollout, ctx) == ns:
+        if ctx.namespace_of(rollout) == ns:
             out.extend(_rollout_series(ctx, ns, rollout))
     return out
 
@@ -338,7 +319,7 @@ def _rollout_series(ctx: CheckContext, ns: str, rollout: Manifest) -> Iterator[d
     extra = nginx.get("additionalStableIngresses")
     names = [nginx.get("stableIngress"), *(extra if isinstance(extra, list) else [])]
     for ing in ctx.of_kind("Ingress"):
-        if _ns(ing, ctx) != ns or ing.name not in names:
+        if ctx.namespace_of(ing) != ns or ing.name not in names:
             continue
         for _, _, service, port in _backends(ing):
             if service == stable:
@@ -391,10 +372,10 @@ def _resolved(query: str, args: Mapping[str, str | None]) -> str | None:
 
 
 def check_analysis_series(ctx: CheckContext) -> Iterator[Finding]:
-    templates = {(_ns(m, ctx), m.name): m for m in ctx.of_kind("AnalysisTemplate")}
+    templates = {(ctx.namespace_of(m), m.name): m for m in ctx.of_kind("AnalysisTemplate")}
     series: dict[str, list[dict[str, str]]] = {}
     for rollout in ctx.of_kind("Rollout"):
-        ns = _ns(rollout, ctx)
+        ns = ctx.namespace_of(rollout)
         seen: set[tuple[str, str]] = set()
         for path, block, value_path in _analysis_places(rollout):
             refs = block.get("templates")
@@ -474,7 +455,7 @@ def _hint(rollout: Manifest, matchers: Sequence[Matcher]) -> str:
 def check_policy_peers(ctx: CheckContext) -> Iterator[Finding]:
     pods: dict[str, list[Mapping[str, Any]]] = {}
     for w in ctx.workloads:
-        pods.setdefault(_ns(w.manifest, ctx), []).append(w.labels)
+        pods.setdefault(ctx.namespace_of(w.manifest), []).append(w.labels)
     for m in ctx.of_kind("NetworkPolicy"):
         rules = walk(m.body, ("spec", "ingress"))
         for i, rule in enumerate(rules if isinstance(rules, list) else []):
@@ -483,7 +464,7 @@ def check_policy_peers(ctx: CheckContext) -> Iterator[Finding]:
                 selector = walk(peer, ("podSelector",))
                 if not isinstance(selector, Mapping) or "namespaceSelector" in peer:
                     continue  # another namespace's pods: not rendered here
-                if any(selects(selector, labels) for labels in pods.get(_ns(m, ctx), ())):
+                if any(selects(selector, labels) for labels in pods.get(ctx.namespace_of(m), ())):
                     continue
                 yield Finding(
                     m,

@@ -26,10 +26,6 @@ def is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def namespace_of(manifest: Manifest, ctx: CheckContext) -> str:
-    return manifest.namespace or ctx.namespace
-
-
 def _values(m: Manifest, *paths: PathKey) -> tuple[PathKey, ...]:
     """The value paths that wrote ``m``: the app's ``hpa:``/``pdb:`` values for a built-in
     object; none for a custom template's (then the template is the place to fix)."""
@@ -69,13 +65,13 @@ def _targets(
     """(HPA, the pod selector of the workload it scales) for every HPA whose target is
     rendered here."""
     by_key = {
-        (namespace_of(w.manifest, ctx), w.manifest.kind, w.manifest.name): w for w in ctx.workloads
+        (ctx.namespace_of(w.manifest), w.manifest.kind, w.manifest.name): w for w in ctx.workloads
     }
     for hpa in ctx.of_kind(_HPA):
         ref = walk(hpa.body, ("spec", "scaleTargetRef"))
         if not isinstance(ref, Mapping):
             continue
-        target = by_key.get((namespace_of(hpa, ctx), str(ref.get("kind")), str(ref.get("name"))))
+        target = by_key.get((ctx.namespace_of(hpa), str(ref.get("kind")), str(ref.get("name"))))
         selector = (
             walk(target.manifest.body, ("spec", "selector", "matchLabels")) if target else None
         )
@@ -86,11 +82,11 @@ def _targets(
 def check_hpa_ambiguity(ctx: CheckContext) -> Iterator[Finding]:
     targets = list(_targets(ctx))
     for w in ctx.workloads:
-        ns = namespace_of(w.manifest, ctx)
+        ns = ctx.namespace_of(w.manifest)
         scaling = [
             hpa
             for hpa, selector in targets
-            if namespace_of(hpa, ctx) == ns and _selects(selector, w.labels)
+            if ctx.namespace_of(hpa) == ns and _selects(selector, w.labels)
         ]
         for hpa in scaling[1:]:
             yield Finding(
@@ -140,11 +136,11 @@ def _pods_of(ctx: CheckContext, pdb: Manifest, selector: Mapping[str, Any]) -> i
             str(walk(h.body, ("spec", "scaleTargetRef", "name"))),
         ): walk(h.body, ("spec", "minReplicas"))
         for h in ctx.of_kind(_HPA)
-        if namespace_of(h, ctx) == namespace_of(pdb, ctx)
+        if ctx.namespace_of(h) == ctx.namespace_of(pdb)
     }
     total, found = 0, False
     for w in ctx.workloads:
-        if namespace_of(w.manifest, ctx) != namespace_of(pdb, ctx):
+        if ctx.namespace_of(w.manifest) != ctx.namespace_of(pdb):
             continue
         if not _selects(selector, w.labels):
             continue

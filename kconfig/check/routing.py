@@ -31,12 +31,8 @@ PLUGIN: Final = "argoproj-labs/gatewayAPI"
 _CANARY: Final = ("spec", "strategy", "canary")
 
 
-def _ns(manifest: Manifest, ctx: CheckContext) -> str:
-    return manifest.namespace or ctx.namespace
-
-
 def _by_name(ctx: CheckContext, kind: str) -> dict[tuple[str, str], Manifest]:
-    return {(_ns(m, ctx), m.name): m for m in ctx.of_kind(kind)}
+    return {(ctx.namespace_of(m), m.name): m for m in ctx.of_kind(kind)}
 
 
 def _list(value: Any) -> list[Any]:
@@ -71,7 +67,7 @@ def _istio_refs(rollout: Manifest) -> Iterator[tuple[PathKey, Mapping[str, Any]]
 def _vs_name(ref: Mapping[str, Any], rollout: Manifest, ctx: CheckContext) -> tuple[str, str]:
     """``name`` or ``name.namespace`` (the controller's form) as (namespace, name)."""
     name, _, namespace = str(ref.get("name") or "").partition(".")
-    return namespace or _ns(rollout, ctx), name
+    return namespace or ctx.namespace_of(rollout), name
 
 
 def _routed(ctx: CheckContext) -> Iterator[tuple[Manifest, PathKey, Mapping[str, Any], Manifest]]:
@@ -175,7 +171,7 @@ def check_http_route(ctx: CheckContext) -> Iterator[Finding]:
         if not isinstance(config, Mapping):
             continue
         name = str(config.get("httpRoute") or "")
-        key = (str(config.get("namespace") or _ns(rollout, ctx)), name)
+        key = (str(config.get("namespace") or ctx.namespace_of(rollout)), name)
         route = routes.get(key)
         if route is None:
             have = ", ".join(sorted(n for _, n in routes)) or "none"

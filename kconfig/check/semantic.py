@@ -95,6 +95,10 @@ class CheckContext:
         for kind in kinds:
             yield from self.by_kind.get(kind, ())
 
+    def namespace_of(self, manifest: Manifest) -> str:
+        """The namespace ``manifest`` lands in (its own, else the environment's)."""
+        return manifest.namespace or self.namespace
+
 
 class Check(NamedTuple):
     """A semantic check: stable id, severity, one-line explanation, and the function."""
@@ -186,10 +190,6 @@ def rule_paths(rule: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, Any]
             yield j, entry
 
 
-def _ns(manifest: Manifest, ctx: CheckContext) -> str:
-    return manifest.namespace or ctx.namespace
-
-
 # -- KC101 selector labels ---------------------------------------------------------------------
 def check_selector(ctx: CheckContext) -> Iterator[Finding]:
     for w in ctx.workloads:
@@ -212,14 +212,18 @@ def check_selector(ctx: CheckContext) -> Iterator[Finding]:
 
 
 # -- KC102 Service selector --------------------------------------------------------------------
-def check_service_selector(ctx: CheckContext) -> Iterator[Finding]:
-    # Pods indexed by one label, so each Service looks at a few workloads, not all of them.
-    pods: dict[tuple[str, str, Any], list[Mapping[str, Any]]] = {}
-    for w in ctx.workloads:
-        ns = _ns(w.manifest, ctx)
+def selected_workloads(
+    ctx: CheckContext, workloads: Iterable[Workload]
+) -> Iterator[tuple[Manifest, Mapping[str, Any], list[Workload]]]:
+    """Each Service that selects pods (a selector, not ExternalName), its selector, and those
+    of ``workloads`` whose pod labels it matches. Pods are indexed by one label, so each
+    Service looks at a few workloads, not all of them."""
+    index: dict[tuple[str, str, Any], list[Workload]] = {}
+    for w in workloads:
+        ns = ctx.namespace_of(w.manifest)
         for key, value in w.labels.items():
             if isinstance(value, str):
-                pods.setdefault((ns, key, value), []).append(w.labels)
+                index.setdefault((ns, key, value), []).append(w)
     for m in ctx.of_kind("Service"):
         if walk(m.body, ("spec", "type")) == "ExternalName":
             continue
@@ -227,8 +231,15 @@ def check_service_selector(ctx: CheckContext) -> Iterator[Finding]:
         if not isinstance(selector, Mapping) or not selector:
             continue
         key, value = next(iter(selector.items()))
-        candidates = pods.get((_ns(m, ctx), key, value), []) if isinstance(value, str) else []
-        if any(_subset(selector, labels) for labels in candidates):
+        candidates = (
+            index.get((ctx.namespace_of(m), key, value), []) if isinstance(value, str) else []
+        )
+        yield m, selector, [w for w in candidates if _subset(selector, w.labels)]
+
+
+def check_service_selector(ctx: CheckContext) -> Iterator[Finding]:
+    for m, selector, hit in selected_workloads(ctx, ctx.workloads):
+        if hit:
             continue
         shown = ", ".join(f"{k}={v}" for k, v in selector.items())
         yield Finding(
@@ -258,11 +269,11 @@ def _ingress_backends(m: Manifest) -> Iterator[tuple[PathKey, Mapping[str, Any]]
 
 
 def check_ingress_backends(ctx: CheckContext) -> Iterator[Finding]:
-    services = {(_ns(m, ctx), m.name): m for m in ctx.of_kind("Service")}
+    services = {(ctx.namespace_of(m), m.name): m for m in ctx.of_kind("Service")}
     for m in ctx.of_kind("Ingress"):
         for path, backend in _ingress_backends(m):
             name = backend.get("name")
-            service = services.get((_ns(m, ctx), str(name)))
+            service = services.get((ctx.namespace_of(m), str(name)))
             if service is None:
                 have = ", ".join(sorted(n for _, n in services)) or "none"
                 yield Finding(
@@ -302,7 +313,7 @@ def check_duplicates(ctx: CheckContext) -> Iterator[Finding]:
     seen: dict[tuple[str, str, str, str], Manifest] = {}
     for m in ctx.manifests:
         group = m.api_version.rpartition("/")[0]
-        key = (group, m.kind, _ns(m, ctx) if m.kind not in CLUSTER_SCOPED else "", m.name)
+        key = (group, m.kind, ctx.namespace_of(m) if m.kind not in CLUSTER_SCOPED else "", m.name)
         first = seen.get(key)
         if first is None:
             seen[key] = m
@@ -431,13 +442,14 @@ def check_secrets(ctx: CheckContext) -> Iterator[Finding]:
 # -- KC109 replicas and HPA --------------------------------------------------------------------
 def check_hpa_replicas(ctx: CheckContext) -> Iterator[Finding]:
     by_key = {
-        (_ns(w.manifest, ctx), w.manifest.kind, w.manifest.name): w.manifest for w in ctx.workloads
+        (ctx.namespace_of(w.manifest), w.manifest.kind, w.manifest.name): w.manifest
+        for w in ctx.workloads
     }
     for hpa in ctx.of_kind("HorizontalPodAutoscaler"):
         ref = walk(hpa.body, ("spec", "scaleTargetRef"))
         if not isinstance(ref, Mapping):
             continue
-        target = by_key.get((_ns(hpa, ctx), str(ref.get("kind")), str(ref.get("name"))))
+        target = by_key.get((ctx.namespace_of(hpa), str(ref.get("kind")), str(ref.get("name"))))
         if target is None or walk(target.body, ("spec", "replicas")) is None:
             continue
         yield Finding(
@@ -475,11 +487,11 @@ def _analysis_refs(m: Manifest) -> Iterator[tuple[PathKey, Mapping[str, Any]]]:
 
 
 def check_analysis_templates(ctx: CheckContext) -> Iterator[Finding]:
-    rendered = {(_ns(m, ctx), m.name) for m in ctx.of_kind("AnalysisTemplate")}
+    rendered = {(ctx.namespace_of(m), m.name) for m in ctx.of_kind("AnalysisTemplate")}
     for m in ctx.of_kind("Rollout"):
         for path, ref in _analysis_refs(m):
             name = ref.get("templateName")
-            if (_ns(m, ctx), str(name)) not in rendered:
+            if (ctx.namespace_of(m), str(name)) not in rendered:
                 yield Finding(
                     m,
                     f"analysis refers to AnalysisTemplate {name!r}, which is not "
