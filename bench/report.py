@@ -119,16 +119,47 @@ def _fmt_spread(cell: Cell) -> str:
     return f"{fmt_seconds(cell.median)} ({spread})"
 
 
-def target_lines(settings: Settings, results: Sequence[GroupResult]) -> tuple[list[str], bool]:
-    """The issue's table and whether any target is missed."""
+PROFILES = REPO_ROOT / "docs" / "profiles"
+
+
+def target_lines(
+    settings: Settings, results: Sequence[GroupResult]
+) -> tuple[list[str], bool, list[str]]:
+    """The issue's table, whether a target is missed, and the profiles
+    (docs/profiles/<name>.md) of the missed ones."""
     cells = {r.group: r.cells for r in results}
     body = []
     missed = False
+    profiles: list[str] = []
     for row, verdict in judge_all(selected(settings.rows), cells):
-        met = "- (smoke)" if settings.smoke else verdict.met
-        missed = missed or verdict.met == "no"
+        met: str = "- (smoke)" if settings.smoke else verdict.met
+        if verdict.met == "no" and not settings.smoke:
+            missed = True
+            links = ", ".join(f"[profile](profiles/{p}.md)" for p in row.profiles)
+            met = f"no: {links}" if links else "no"
+            profiles += [p for p in row.profiles if p not in profiles]
         body.append([row.workload, verdict.now, row.target, met])
-    return table(["workload", "now", "target", "met"], "llll", body), missed
+    return table(["workload", "now", "target", "met"], "llll", body), missed, profiles
+
+
+def profile_lines(names: Sequence[str], folder: Path = PROFILES) -> list[str]:
+    """Each missed target's profile, inlined: the report alone says where the rest of the
+    time goes and what would close it. The files are written by hand from profiling runs
+    (cProfile, callgrind), so their figures carry their own date and machine."""
+    if not names:
+        return ["- every measured target is met"]
+    out: list[str] = []
+    for name in names:
+        path = folder / f"{name}.md"
+        try:
+            text = path.read_text(encoding="utf-8").strip()
+        except OSError:
+            out += [f"### {name}", "", f"- no profile written yet (`docs/profiles/{name}.md`)", ""]
+            continue
+        # one level down: the file's own "# Title" becomes a "###" under "## Profiles"
+        out += [("##" + line) if line.startswith("#") else line for line in text.splitlines()]
+        out += [""]
+    return out[:-1] if out and out[-1] == "" else out
 
 
 def _rows_of(group: str, settings: Settings) -> str:
@@ -252,7 +283,7 @@ def render(
     notes: Sequence[str],
 ) -> tuple[str, int]:
     """The report, and the exit status: 1 a command failed, 3 a target missed, else 0."""
-    targets, missed = target_lines(settings, results)
+    targets, missed, profiles = target_lines(settings, results)
     command = shlex.join(["python", "-m", "bench.run", *argv])
     sections = [
         ["# kconfig benchmarks (issue 19)", "", f"`{command}`"],
@@ -262,6 +293,8 @@ def render(
         ["## How it is measured", "", *how_lines(settings)],
         ["## Notes", "", *note_lines(notes, results, settings)],
     ]
+    if not settings.smoke:
+        sections.insert(3, ["## Profiles of the missed targets", "", *profile_lines(profiles)])
     failed = any(c.failure is not None for r in results for c in r.cells.values())
     status = 1 if failed else (3 if missed and not settings.smoke else 0)
     return "\n\n".join("\n".join(s) for s in sections) + "\n", status
