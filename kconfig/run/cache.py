@@ -546,7 +546,10 @@ class AppCache:
     An app's manifests depend only on its own files (``bases/<app>/``, its overlays along the
     ``extends`` chain), the environment's env.yaml chain, kconfig.yaml, ``components/`` and
     ``lib/``, plus the render options: that is its key. A one-tag change in one overlay thus
-    re-renders one app; validation still runs over the whole environment.
+    re-renders one app. Each entry also keeps the app's output verdict (its schema problems
+    and the findings of the ``app``-scoped checks), so validation checks only the changed
+    apps against their schemas and per-app rules; the cross-app checks still see every
+    manifest of the environment.
     """
 
     def __init__(self, cache: BuildCache, env: str, options: Mapping[str, Any]) -> None:
@@ -572,10 +575,15 @@ class AppCache:
             ).encode(),
             digest_size=20,
         ).hexdigest()
+        # What else an app's output verdict depends on: the CRDs that validate its custom
+        # resources (their list and kubernetesVersion are in kconfig.yaml, in ``base``).
+        crds = [root / crd for crd in sources.config.crds]
+        self.verdict_base = self.base + _hash_files(crds, root, cache.memo)
         self.path = cache.folder / "apps" / f"{env}.json"
         loaded = cache.read(self.path)
         self.entries: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
         self.dirty = False
+        self.hits: dict[str, str] = {}  # app -> key, of the apps this run took from here
 
     def key(self, app: str) -> str:
         root = self.cache.sources.root
@@ -596,6 +604,37 @@ class AppCache:
         self.entries[app] = {"key": key, "manifests": manifests}
         self.dirty = True
 
+    # -- output verdicts (kconfig.check.validate.CachedOutputs) -------------------------
+    def _verdict_key(self, app: str, strict: bool) -> str | None:
+        key = self.hits.get(app) or self.entries.get(app, {}).get("key")
+        if not isinstance(key, str):
+            return None
+        raw = f"{self.verdict_base}\0{key}\0{strict}".encode()
+        return hashlib.blake2b(raw, digest_size=20).hexdigest()
+
+    def outputs(self, app: str, strict: bool) -> list[Diagnostic] | None:
+        """The app's cached per-app output problems, when its manifests came from here this
+        run (an app rendered now is checked now) and were checked under the same key."""
+        if app not in self.hits:
+            return None
+        verdict = self.entries[app].get("verdict")
+        if not isinstance(verdict, dict) or verdict.get("key") != self._verdict_key(app, strict):
+            return None
+        try:
+            return [_diagnostic(d) for d in verdict["diagnostics"]]
+        except (KeyError, TypeError, AttributeError, ValueError):
+            return None
+
+    def remember_outputs(self, app: str, strict: bool, diags: Sequence[Diagnostic]) -> None:
+        entry = self.entries.get(app)
+        key = self._verdict_key(app, strict)
+        if not isinstance(entry, dict) or key is None:
+            return
+        verdict = {"key": key, "diagnostics": [d.to_dict() for d in diags]}
+        if entry.get("verdict") != verdict:
+            entry["verdict"] = verdict
+            self.dirty = True
+
     def save(self) -> None:
         if self.dirty:
             self.cache.stage(self.path, self.entries)
@@ -615,11 +654,12 @@ class AppCache:
             if hit is None:
                 misses.append(app)
             else:
+                self.hits[app] = keys[app]
                 hits.extend(manifest_from_data(item) for item in hit)
         env_wide, rendered = job.render(misses)
         for app, manifests in rendered.items():
             self.put(app, keys[app], [manifest_data(m) for m in manifests])
-        self.save()
+        # Saved by the caller once validation has added its verdicts (:meth:`save`).
         return job.finish([*env_wide, *hits, *(m for ms in rendered.values() for m in ms)])
 
 
