@@ -113,3 +113,22 @@ def test_cached_reports_are_the_uncached_ones(
                 assert cached == _report(root, cache=False, strict=strict), (edit, app)
                 # and again from a cache that now holds every app's verdict
                 assert _report(root, cache=True, strict=strict) == cached
+
+
+def test_a_one_app_change_rewrites_one_shard(tmp_path: Path) -> None:
+    """The app cache of an environment is kept in shards: a one-app change signs and writes
+    the shard of that app only (each write is a new file renamed over the old one)."""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "xdg"), "KCONFIG_JOBS": "1"}
+    apps = {f"bases/app-{i}/app.yaml": BASE.format(app=f"app-{i}") for i in range(12)}
+    with mock.patch.dict(os.environ, env):
+        os.environ.pop("KCONFIG_NO_USER_CACHE", None)
+        root = write_tree(tmp_path / "p", {**FILES, **apps})
+        _report(root, cache=True, strict=False)
+        (folder,) = (root / ".kconfig-cache").glob("*/apps/qa")
+        before = {p.name: p.stat().st_ino for p in folder.iterdir()}
+        assert len(before) > 1
+        write_tree(root, {"overlays/qa/app-3.yaml": "replicas: 3\n"})
+        _report(root, cache=True, strict=False)
+        after = {p.name: p.stat().st_ino for p in folder.iterdir()}
+    assert after.keys() == before.keys()
+    assert len([name for name in after if after[name] != before[name]]) == 1
