@@ -131,8 +131,11 @@ class FileDigests:
         if isinstance(row, list) and row[:4] == sig and isinstance(row[4], str):
             with contextlib.suppress(ValueError):
                 found = bytes.fromhex(row[4])
-        if found is None:
-            try:  # stat first, then read: a write in between changes the next stat
+        if found is None and stat.S_ISREG(st.st_mode):
+            # Only a regular file is read (a FIFO named in `crds:` would block the run; it
+            # counts as unreadable). Stat first, then read: a write in between changes the
+            # next stat.
+            try:
                 found = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
             except OSError:
                 found = None
