@@ -600,12 +600,14 @@ CHECKS: tuple[Check, ...] = (
         "container port names are IANA service names (<= 15 characters, lower-case letters, "
         "digits and '-', a letter, no '--')",
         check_container_port_names,
+        scope="app",
     ),
     Check(
         "KC131",
         "error",
         "containerPort and hostPort within 1..65535, protocol TCP, UDP or SCTP",
         check_container_port_numbers,
+        scope="app",
     ),
     Check(
         "KC132",
@@ -613,24 +615,28 @@ CHECKS: tuple[Check, ...] = (
         "a probe has one handler and probes a port number within 1..65535 or a port the "
         "container names",
         check_probe_ports,
+        scope="app",
     ),
     Check(
         "KC133",
         "error",
         "probe timings are not negative; liveness and startup successThreshold is 1",
         check_probe_timings,
+        scope="app",
     ),
     Check(
         "KC134",
         "error",
         "every volumeMount names a volume of the pod, once per mountPath, relative subPath",
         check_volume_mounts,
+        scope="app",
     ),
     Check(
         "KC135",
         "error",
         "volume names are unique DNS-1123 labels; each volume has exactly one source",
         check_volumes,
+        scope="app",
     ),
     Check(
         "KC136",
@@ -638,24 +644,28 @@ CHECKS: tuple[Check, ...] = (
         "tolerations: operator Equal or Exists (Exists has no value), effect NoSchedule, "
         "PreferNoSchedule or NoExecute, tolerationSeconds only with NoExecute",
         check_tolerations,
+        scope="app",
     ),
     Check(
         "KC137",
         "error",
         "imagePullPolicy is Always, IfNotPresent or Never",
         check_pull_policy,
+        scope="app",
     ),
     Check(
         "KC138",
         "error",
         "environment variable names are valid for the project's kubernetesVersion",
         check_env_names,
+        scope="app",
     ),
     Check(
         "KC139",
         "error",
         "ConfigMap keys are [-._a-zA-Z0-9]+ (<= 253, not '.' or '..'), the data <= 1 MiB",
         check_config_maps,
+        scope="app",
     ),
     Check(
         "KC140",
@@ -663,5 +673,6 @@ CHECKS: tuple[Check, ...] = (
         "Service ports: named when more than one, unique, within 1..65535, valid targetPort, "
         "nodePort only for NodePort/LoadBalancer, no headless NodePort/LoadBalancer",
         check_services,
+        scope="app",
     ),
 )

@@ -253,6 +253,7 @@ CHECKS: tuple[Check, ...] = (
         "maxSurge/maxUnavailable are integers or percents, maxUnavailable <= 100%, not "
         "both zero ('0%' and '00%' included)",
         check_rolling_update,
+        scope="app",
     ),
     Check(
         "KC142",
@@ -260,6 +261,7 @@ CHECKS: tuple[Check, ...] = (
         "Ingress hosts are lower-case DNS-1123 subdomains: no IP, no port, a wildcard only "
         "as the first label",
         check_ingress_hosts,
+        scope="app",
     ),
     Check(
         "KC143",
@@ -267,6 +269,7 @@ CHECKS: tuple[Check, ...] = (
         "Ingress paths are absolute; Exact/Prefix paths have no '//', '/./', '/../' or "
         "trailing '/.' or '/..'",
         check_ingress_paths,
+        scope="app",
     ),
     Check(
         "KC144",
@@ -274,11 +277,13 @@ CHECKS: tuple[Check, ...] = (
         "ingressClassName is a DNS-1123 subdomain, and not set together with the "
         "kubernetes.io/ingress.class annotation",
         check_ingress_class,
+        scope="app",
     ),
     Check(
         "KC145",
         "error",
         "a HorizontalPodAutoscaler's minReplicas and maxReplicas are at least 1",
         check_hpa_bounds,
+        scope="app",
     ),
 )

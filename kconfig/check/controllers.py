@@ -634,12 +634,14 @@ CHECKS: tuple[Check, ...] = (
         "error",
         "Argo Rollouts pause durations parse (seconds or a Go duration) and fit int32 seconds",
         check_pauses,
+        scope="app",
     ),
     Check(
         "KC151",
         "error",
         "canary setWeight and setCanaryScale.weight within 0..100 (or maxTrafficWeight)",
         check_weights,
+        scope="app",
     ),
     Check(
         "KC152",
@@ -647,6 +649,7 @@ CHECKS: tuple[Check, ...] = (
         "analysis metrics: count >= failureLimit + consecutiveSuccessLimit, limits in "
         "range, an interval when count > 1, durations parse, one provider, unique names",
         check_metrics,
+        scope="app",
     ),
     Check(
         "KC153",
@@ -660,6 +663,7 @@ CHECKS: tuple[Check, ...] = (
         "error",
         "a Prometheus address is an absolute http(s) URL",
         check_prometheus_address,
+        scope="app",
     ),
     Check(
         "KC155",
@@ -681,6 +685,7 @@ CHECKS: tuple[Check, ...] = (
         "ingress-nginx canary-by-header, -value and -cookie use its basic characters; a "
         "header value needs a header",
         check_canary_headers,
+        scope="app",
     ),
     Check(
         "KC158",

@@ -193,6 +193,7 @@ CHECKS: tuple[Check, ...] = (
         "error",
         "a HorizontalPodAutoscaler's minReplicas is not above its maxReplicas",
         check_hpa_bounds,
+        scope="app",
     ),
     Check(
         "KC182",
@@ -205,6 +206,7 @@ CHECKS: tuple[Check, ...] = (
         "error",
         "a PodDisruptionBudget sets exactly one of minAvailable and maxUnavailable",
         check_pdb_budget,
+        scope="app",
     ),
     Check(
         "KC184",

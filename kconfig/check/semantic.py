@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from kconfig.core.manifests import BUILTIN_PREFIX, CLUSTER_SCOPED, Manifest
 from kconfig.core.paths import PathKey, walk
@@ -100,13 +100,24 @@ class CheckContext:
         return manifest.namespace or self.namespace
 
 
+# What a check's findings depend on. ``app``: a finding about a manifest depends on that
+# manifest alone (and the environment's facts in :class:`CheckContext`), so the findings of
+# an app whose inputs did not change are those of the last run and the build cache keeps
+# them (:mod:`kconfig.run.cache`); ``env``: on other manifests of the environment too (other
+# apps' objects: duplicates, selectors, routing), so it runs over every manifest, every run.
+# A check declares ``app`` only when it reads nothing but the one manifest it reports on.
+CheckScope = Literal["app", "env"]
+
+
 class Check(NamedTuple):
-    """A semantic check: stable id, severity, one-line explanation, and the function."""
+    """A semantic check: stable id, severity, one-line explanation, the function, and what
+    its findings depend on (:data:`CheckScope`; ``env``, the safe default)."""
 
     id: str
     severity: Severity
     summary: str
     run: Callable[[CheckContext], Iterable[Finding]]
+    scope: CheckScope = "env"
 
 
 # -- pod helpers -----------------------------------------------------------------------------
@@ -752,6 +763,7 @@ CHECKS: tuple[Check, ...] = (
         "error",
         "a workload's selector labels must all be on its pod template",
         check_selector,
+        scope="app",
     ),
     Check(
         "KC102",
@@ -766,13 +778,22 @@ CHECKS: tuple[Check, ...] = (
         check_ingress_backends,
     ),
     Check("KC104", "error", "no two objects of the same kind and name", check_duplicates),
-    Check("KC105", "error", "objects live in the environment's namespace", check_namespace),
-    Check("KC106", "warning", "every container sets resource requests", check_requests),
+    Check(
+        "KC105",
+        "error",
+        "objects live in the environment's namespace",
+        check_namespace,
+        scope="app",
+    ),
+    Check(
+        "KC106", "warning", "every container sets resource requests", check_requests, scope="app"
+    ),
     Check(
         "KC107",
         "error",
         "no `latest` or missing image tag in the last environment of the promotion chain",
         check_image_tags,
+        scope="app",
     ),
     Check(
         "KC108",
@@ -780,6 +801,7 @@ CHECKS: tuple[Check, ...] = (
         "no Secret with literal data (use ExternalSecret or SealedSecret; "
         "env.yaml `allowSecrets: true` allows it)",
         check_secrets,
+        scope="app",
     ),
     Check(
         "KC109",
@@ -799,37 +821,52 @@ CHECKS: tuple[Check, ...] = (
         "env vars named like secrets (password, token, apiKey) come "
         "from secretKeyRef, not literals",
         check_env_secrets,
+        scope="app",
     ),
-    Check("KC112", "error", "names are DNS-1123 names and label values are valid", check_names),
+    Check(
+        "KC112",
+        "error",
+        "names are DNS-1123 names and label values are valid",
+        check_names,
+        scope="app",
+    ),
     Check(
         "KC113",
         "error",
         "container names and container port names are unique in a pod",
         check_container_names,
+        scope="app",
     ),
     Check(
         "KC114",
         "error",
         "resource quantities parse and requests do not exceed limits",
         check_quantities,
+        scope="app",
     ),
     Check(
         "KC115",
         "error",
         "an object's annotations add up to at most 256 KiB (keys and values, in bytes)",
         check_annotation_size,
+        scope="app",
     ),
-    Check("KC116", "error", "every container names an image", check_images_present),
+    Check("KC116", "error", "every container names an image", check_images_present, scope="app"),
 )
 
 
 def run_checks(
-    ctx: CheckContext, disabled: Iterable[str] = (), checks: Sequence[Check] = CHECKS
+    ctx: CheckContext,
+    disabled: Iterable[str] = (),
+    checks: Sequence[Check] = CHECKS,
+    app_ctx: CheckContext | None = None,
 ) -> Iterator[tuple[Check, Finding]]:
-    """Every finding of every enabled check, check by check."""
+    """Every finding of every enabled check, check by check; the ``app``-scoped checks see
+    ``app_ctx`` when given (the manifests of the apps whose findings are not cached)."""
     off = set(disabled)
     for check in checks:
         if check.id in off:
             continue
-        for finding in check.run(ctx):
+        scoped = app_ctx if app_ctx is not None and check.scope == "app" else ctx
+        for finding in check.run(scoped):
             yield check, finding

@@ -249,6 +249,17 @@ class CleanInputs(Protocol):
     def mark(self, rel: str, role: str) -> None: ...
 
 
+class CachedOutputs(Protocol):
+    """Remembers, per app, the output problems that depend on that app alone: the schema
+    problems of its manifests and the findings of its ``app``-scoped checks
+    (:data:`kconfig.check.semantic.CheckScope`), keyed by everything that can change them
+    (the build cache: the app's inputs, the ``crds:`` files, ``strict``)."""
+
+    def outputs(self, app: str, strict: bool) -> list[Diagnostic] | None: ...
+
+    def remember_outputs(self, app: str, strict: bool, diags: Sequence[Diagnostic]) -> None: ...
+
+
 class Validator:
     """One validation run over a project: schemas compiled once, each file checked once."""
 
@@ -268,6 +279,8 @@ class Validator:
         # Input files known (by content) to hold no problem: the build cache fills this so a
         # rebuild does not parse and schema-check files that did not change.
         self.clean_inputs = clean_inputs
+        # The build cache's per-app output verdicts, set per environment (None: check all).
+        self.cached_outputs: CachedOutputs | None = None
 
     # -- the schema store -------------------------------------------------------------
     @property
@@ -437,11 +450,54 @@ class Validator:
         self, env: Environment, manifests: Sequence[Manifest], overrides: Sequence[str] = ()
     ) -> list[Diagnostic]:
         """Schema and semantic problems of ``env``'s rendered manifests (the rendering is
-        the caller's: :func:`kconfig.run.recipe.run_environment`)."""
+        the caller's: :func:`kconfig.run.recipe.run_environment`).
+
+        With :attr:`cached_outputs`, an app whose verdict is cached is neither schema-checked
+        nor given to the ``app``-scoped checks: its problems of those kinds are the cached
+        ones. The ``env``-scoped checks still see every manifest, so the report is the one a
+        run without the cache gives (the order of the list aside: callers sort it).
+        """
         locator = Locator(self.sources, env.name, overrides)
-        out = self.schema_problems(manifests, locator)
+        cached = self.cached_outputs if not overrides else None
+        known = self._known_outputs(manifests, cached)
+        fresh = [m for m in manifests if m.app not in known] if known else manifests
+        per_app: dict[str, list[Diagnostic]] = {}
+        out = self.schema_problems(fresh, locator, per_app)
+        schemas_ok = not any(d.code == K8S_VERSION and d.severity == "error" for d in out)
+        whole = self._context(env, manifests)
+        part = self._context(env, fresh) if known else whole
+        for check, finding in run_checks(whole, env.disabled_checks, CHECKS, part):
+            diag = _finding_diagnostic(check.id, check.severity, finding, locator)
+            out.append(diag)
+            if check.scope == "app":
+                per_app.setdefault(finding.manifest.app, []).append(diag)
+        for diags in known.values():
+            out.extend(diags)
+        if known:
+            _ = self.store.crds()  # its problems (_setup) as a run that reads them gives
+        out.extend(self._setup)
+        if cached is not None and schemas_ok:
+            for app in dict.fromkeys(m.app for m in fresh if m.app):
+                cached.remember_outputs(app, self.strict, per_app.get(app, []))
+        return [d for d in out if d.code not in env.disabled_checks]
+
+    def _known_outputs(
+        self, manifests: Sequence[Manifest], cached: CachedOutputs | None
+    ) -> dict[str, list[Diagnostic]]:
+        """The cached per-app problems of the apps that have them (environment-wide objects,
+        of no app, are always checked)."""
+        known: dict[str, list[Diagnostic]] = {}
+        if cached is None:
+            return known
+        for app in dict.fromkeys(m.app for m in manifests if m.app):
+            found = cached.outputs(app, self.strict)
+            if found is not None:
+                known[app] = found
+        return known
+
+    def _context(self, env: Environment, manifests: Sequence[Manifest]) -> CheckContext:
         envs = self.sources.environments
-        ctx = CheckContext(
+        return CheckContext(
             env=env.name,
             namespace=env.namespace,
             manifests=manifests,
@@ -449,12 +505,15 @@ class Validator:
             allow_secrets=env.allow_secrets,
             kubernetes_version=self.sources.config.kubernetes_version,
         )
-        for check, finding in run_checks(ctx, env.disabled_checks, CHECKS):
-            out.append(_finding_diagnostic(check.id, check.severity, finding, locator))
-        out.extend(self._setup)
-        return [d for d in out if d.code not in env.disabled_checks]
 
-    def schema_problems(self, manifests: Sequence[Manifest], locator: Locator) -> list[Diagnostic]:
+    def schema_problems(
+        self,
+        manifests: Sequence[Manifest],
+        locator: Locator,
+        per_app: dict[str, list[Diagnostic]] | None = None,
+    ) -> list[Diagnostic]:
+        """Each manifest against the schema of its kind (``per_app`` collects each app's
+        problems too, for the build cache)."""
         out: list[Diagnostic] = []
         for manifest in manifests:
             try:
@@ -464,10 +523,16 @@ class Validator:
                 where = pos if pos.line else SourcePos(PROJECT_FILE, 1, 1)
                 return [*out, Diagnostic(str(err), where, "error", K8S_VERSION)]
             if schema is None:
-                out.append(self._no_schema(manifest))
-                continue
-            for problem in schema.problems(manifest.body):
-                out.extend(_output_diagnostics(manifest, problem, locator))
+                found = [self._no_schema(manifest)]
+            else:
+                found = [
+                    d
+                    for problem in schema.problems(manifest.body)
+                    for d in _output_diagnostics(manifest, problem, locator)
+                ]
+            out.extend(found)
+            if per_app is not None and found:
+                per_app.setdefault(manifest.app, []).extend(found)
         return out
 
     def _no_schema(self, manifest: Manifest) -> Diagnostic:

@@ -112,6 +112,8 @@ def build(sources: Sources, request: BuildRequest) -> BuildResult:
         return BuildResult(out, commits=commits, warnings=warnings)
     state = cache.output_state(out.path, key) if cache is not None else None
     if state is not None and state.unchanged:
+        if cache is not None and not request.check:
+            cache.flush()  # the file signatures this run learnt, if worth keeping
         units = tuple(UnitResult(env, "unchanged", len(files)) for env, files in planned.items())
         return BuildResult(out, units=units, warnings=warnings)
     plan = plan_output(

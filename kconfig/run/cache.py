@@ -35,6 +35,7 @@ import os
 import secrets
 import stat
 import sys
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,35 +77,104 @@ TRACKED = (BASES, COMPONENTS, LIB)
 _OUTPUT_LIBRARIES = ("jinja2", "_jsonnet", "yaml", "jsonschema_rs", "kubernetes_validate")
 
 
-def _digest(path: Path, memo: dict[Path, bytes | None]) -> bytes | None:
-    """The content digest of one file (None when it cannot be read), read once per process:
-    the environment and app keys and the input cache all ask about the same files."""
-    if path in memo:
-        return memo[path]
-    try:
-        found: bytes | None = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
-    except OSError:
-        found = None
-    memo[path] = found
-    return found
+# A file whose last change (mtime or ctime) is this close to the start of the run, or
+# later, is "racily clean" (git's term): a later write within the same timestamp tick would
+# leave its signature unchanged, so its row is not kept and it is hashed again next time.
+# Two seconds covers coarse file-system clocks (FAT's 2 s, a jiffy elsewhere).
+RACY_NS = 2_000_000_000
+_SIGNATURES = "_files.json"  # under inputs/ (an environment name cannot start with "_")
+_REHASH_WORTH_SAVING = 64
+
+
+class FileDigests:
+    """Content digests of input files, each read once per process, and, across runs, not
+    at all while its signature (size, mtime, ctime, inode) is the one recorded with its
+    digest: 4,000 reads and hashes become 4,000 ``stat`` calls.
+
+    Only an unchanged signature is trusted; any other is read and hashed. A row is
+    recorded only for a file last changed :data:`RACY_NS` before this run started, as git
+    treats an index entry whose mtime is not older than the index itself: a file written
+    again within the same clock tick as the content hashed would keep its signature.
+    """
+
+    def __init__(self, root: Path | None = None, known: Mapping[str, Any] | None = None) -> None:
+        self.prefix = len(str(root)) + 1 if root is not None else 0
+        self.memo: dict[Path, bytes | None] = {}
+        self.known: Mapping[str, Any] = known or {}
+        self.rows: dict[str, list[Any]] = {}  # seen this run and trusted next time
+        self.started = time.time_ns()
+        self.hashed = 0  # files read this run (no trusted row)
+        self.dropped = False  # a known file is gone
+
+    @property
+    def worth_saving(self) -> bool:
+        """Whether recording this run's rows pays: rewriting the table costs about what
+        hashing a few dozen files does, so a run that hashed a handful (the file the
+        pre-commit hook was run for) leaves the table as it is."""
+        return self.dropped or self.hashed >= _REHASH_WORTH_SAVING
+
+    def of(self, path: Path) -> bytes | None:
+        """The digest of ``path``'s content (None when it cannot be read)."""
+        if path in self.memo:
+            return self.memo[path]
+        text = str(path)
+        name = text[self.prefix :] if self.prefix else text
+        try:
+            st = path.stat()
+        except OSError:
+            self.memo[path] = None
+            self.dropped |= name in self.known
+            return None
+        sig = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        row = self.known.get(name)
+        found: bytes | None = None
+        if isinstance(row, list) and row[:4] == sig and isinstance(row[4], str):
+            with contextlib.suppress(ValueError):
+                found = bytes.fromhex(row[4])
+        if found is None and stat.S_ISREG(st.st_mode):
+            # Only a regular file is read (a FIFO named in `crds:` would block the run; it
+            # counts as unreadable). Stat first, then read: a write in between changes the
+            # next stat.
+            try:
+                found = hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+            except OSError:
+                found = None
+            self.hashed += 1
+        if found is not None and max(sig[1], sig[2]) < self.started - RACY_NS:
+            self.rows[name] = [*sig, found.hex()]
+        self.memo[path] = found
+        return found
+
+    def table(self, listings: Mapping[Path, list[Path]]) -> dict[str, list[Any]]:
+        """The rows to keep: this run's, and those of files it did not look at, except a
+        file gone from a folder this run listed (deleted or renamed)."""
+        seen = {str(p)[self.prefix :] for p in self.memo}
+        listed = {str(p)[self.prefix :] for files in listings.values() for p in files}
+        walked = {str(folder)[self.prefix :] for folder in listings}
+        rows = dict(self.rows)
+        for name, row in self.known.items():
+            if name in seen or (name.rpartition("/")[0] in walked and name not in listed):
+                continue
+            rows[name] = row
+        return rows
 
 
 def _hash_files(
     paths: Iterable[Path],
     root: Path,
-    memo: dict[Path, bytes | None] | None = None,
+    digests: FileDigests | None = None,
     *,
     skip_missing: bool = False,
 ) -> str:
     """One digest over the names and contents of ``paths``; a file that cannot be read counts
     as such, or, with ``skip_missing``, not at all (an app without an overlay)."""
-    memo = {} if memo is None else memo
+    digests = FileDigests() if digests is None else digests
     digest = hashlib.blake2b(digest_size=20)
     prefix = len(str(root)) + 1
     # Ordered and named by plain strings: Path comparisons and relative_to() cost more than
     # the hashing at thousands of files.
     for text, path in sorted((str(p), p) for p in paths):
-        part = _digest(path, memo)
+        part = digests.of(path)
         if part is None and skip_missing:
             continue
         digest.update(text[prefix:].replace(os.sep, "/").encode() + b"\0")
@@ -195,9 +265,10 @@ class BuildCache:
         self.folder = folder
         self.secret = secret
         self._shared: str | None = None
-        # Per process, and inherited by forked workers: file digests and folder listings.
-        self.memo: dict[Path, bytes | None] = {}
+        # Per process, and inherited by forked workers: folder listings, and file digests
+        # (trusting the signatures the last run recorded: FileDigests).
         self.listings: dict[Path, list[Path]] = {}
+        self._digests: FileDigests | None = None
         # Writes wait until the build has succeeded: a failed or --check run leaves the
         # project untouched. (Forked workers hand theirs back to the parent.)
         # Held as signed bytes: a forked worker encodes its own entries (in parallel) and
@@ -207,7 +278,22 @@ class BuildCache:
     def stage(self, path: Path, payload: Any) -> None:
         self.pending.append((path, _signed(payload, self.secret)))
 
+    @property
+    def digests(self) -> FileDigests:
+        if self._digests is None:
+            known = self.read(self._signatures_path())
+            root = self.sources.root
+            self._digests = FileDigests(root, known if isinstance(known, dict) else None)
+        return self._digests
+
+    def _signatures_path(self) -> Path:
+        return self.folder / "inputs" / _SIGNATURES
+
     def flush(self) -> None:
+        digests = self._digests
+        if digests is not None and digests.worth_saving:
+            self.stage(self._signatures_path(), digests.table(self.listings))
+            digests.hashed, digests.dropped = 0, False
         for path, data in self.pending:
             _write_bytes(self.sources.root, path, data)
         self.pending.clear()
@@ -235,7 +321,7 @@ class BuildCache:
             for folder in TRACKED:
                 paths += _files_under(root / folder, self.listings)
             paths += [root / crd for crd in self.sources.config.crds]
-            self._shared = _hash_files(paths, root, self.memo)
+            self._shared = _hash_files(paths, root, self.digests)
         return self._shared
 
     def env_digest(self, env: str, options: Mapping[str, Any]) -> str:
@@ -249,7 +335,7 @@ class BuildCache:
         digest = hashlib.blake2b(digest_size=20)
         for part in (
             self._shared_digest(),
-            _hash_files(overlays, root, self.memo),
+            _hash_files(overlays, root, self.digests),
             json.dumps(
                 [env, list(chain), allowed, dict(options), self.sources.config.kubernetes_version],
                 sort_keys=True,
@@ -540,13 +626,22 @@ def machine_secret() -> bytes | None:
         return None
 
 
+# The app cache of an environment is kept in this many files (an app's is fixed by a hash
+# of its name): a one-app change reads and re-signs a few dozen apps' entries, not all of
+# them (~2.5 KB per app of the bench fleet, 5 MB at 2,000 apps), without a file per app.
+SHARDS = 64
+
+
 class AppCache:
     """Rendered manifests of each app of one environment, keyed by that app's inputs.
 
     An app's manifests depend only on its own files (``bases/<app>/``, its overlays along the
     ``extends`` chain), the environment's env.yaml chain, kconfig.yaml, ``components/`` and
     ``lib/``, plus the render options: that is its key. A one-tag change in one overlay thus
-    re-renders one app; validation still runs over the whole environment.
+    re-renders one app. Each entry also keeps the app's output verdict (its schema problems
+    and the findings of the ``app``-scoped checks), so validation checks only the changed
+    apps against their schemas and per-app rules; the cross-app checks still see every
+    manifest of the environment.
     """
 
     def __init__(self, cache: BuildCache, env: str, options: Mapping[str, Any]) -> None:
@@ -567,39 +662,90 @@ class AppCache:
         version = sources.config.kubernetes_version
         self.base = hashlib.blake2b(
             (
-                _hash_files(shared, root, cache.memo)
+                _hash_files(shared, root, cache.digests)
                 + json.dumps([allowed, dict(options), version], sort_keys=True)
             ).encode(),
             digest_size=20,
         ).hexdigest()
-        self.path = cache.folder / "apps" / f"{env}.json"
-        loaded = cache.read(self.path)
-        self.entries: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
-        self.dirty = False
+        # What else an app's output verdict depends on: the CRDs that validate its custom
+        # resources (their list and kubernetesVersion are in kconfig.yaml, in ``base``).
+        crds = [root / crd for crd in sources.config.crds]
+        self.verdict_base = self.base + _hash_files(crds, root, cache.digests)
+        self.folder = cache.folder / "apps" / env
+        self.shards: dict[int, dict[str, Any]] = {}  # read on first use
+        self.dirty: set[int] = set()
+        self.hits: dict[str, str] = {}  # app -> key, of the apps this run took from here
 
     def key(self, app: str) -> str:
         root = self.cache.sources.root
         paths = list(_files_under(root / base_dir(app), self.cache.listings))
         paths += [root / overlay_file(name, app) for name in self.chain]
-        own = _hash_files(paths, root, self.cache.memo, skip_missing=True)
+        own = _hash_files(paths, root, self.cache.digests, skip_missing=True)
         return hashlib.blake2b((self.base + own).encode(), digest_size=20).hexdigest()
+
+    def _shard(self, app: str) -> tuple[int, dict[str, Any]]:
+        """(number, entries) of the shard that holds ``app``."""
+        digest = hashlib.blake2b(app.encode(), digest_size=4).digest()
+        number = int.from_bytes(digest, "big") % SHARDS
+        entries = self.shards.get(number)
+        if entries is None:
+            loaded = self.cache.read(self.folder / f"{number:02x}.json")
+            entries = self.shards[number] = loaded if isinstance(loaded, dict) else {}
+        return number, entries
+
+    def _entry(self, app: str) -> dict[str, Any] | None:
+        entry = self._shard(app)[1].get(app)
+        return entry if isinstance(entry, dict) else None
 
     def get(self, app: str, key: str) -> list[Any] | None:
         """The cached manifests (as :meth:`Manifest` data) of ``app`` under ``key``."""
-        entry = self.entries.get(app)
+        entry = self._entry(app)
         if not isinstance(entry, dict) or entry.get("key") != key:
             return None
         manifests = entry.get("manifests")
         return manifests if isinstance(manifests, list) else None
 
     def put(self, app: str, key: str, manifests: list[Any]) -> None:
-        self.entries[app] = {"key": key, "manifests": manifests}
-        self.dirty = True
+        number, entries = self._shard(app)
+        entries[app] = {"key": key, "manifests": manifests}
+        self.dirty.add(number)
+
+    # -- output verdicts (kconfig.check.validate.CachedOutputs) -------------------------
+    def _verdict_key(self, app: str, strict: bool) -> str | None:
+        key = self.hits.get(app) or (self._entry(app) or {}).get("key")
+        if not isinstance(key, str):
+            return None
+        raw = f"{self.verdict_base}\0{key}\0{strict}".encode()
+        return hashlib.blake2b(raw, digest_size=20).hexdigest()
+
+    def outputs(self, app: str, strict: bool) -> list[Diagnostic] | None:
+        """The app's cached per-app output problems, when its manifests came from here this
+        run (an app rendered now is checked now) and were checked under the same key."""
+        if app not in self.hits:
+            return None
+        verdict = (self._entry(app) or {}).get("verdict")
+        if not isinstance(verdict, dict) or verdict.get("key") != self._verdict_key(app, strict):
+            return None
+        try:
+            return [_diagnostic(d) for d in verdict["diagnostics"]]
+        except (KeyError, TypeError, AttributeError, ValueError):
+            return None
+
+    def remember_outputs(self, app: str, strict: bool, diags: Sequence[Diagnostic]) -> None:
+        entry = self._entry(app)
+        key = self._verdict_key(app, strict)
+        if entry is None or key is None:
+            return
+        verdict = {"key": key, "diagnostics": [d.to_dict() for d in diags]}
+        if entry.get("verdict") != verdict:
+            entry["verdict"] = verdict
+            self.dirty.add(self._shard(app)[0])
 
     def save(self) -> None:
-        if self.dirty:
-            self.cache.stage(self.path, self.entries)
-            self.dirty = False
+        """Stage the shards that changed: a one-app change rewrites one shard."""
+        for number in sorted(self.dirty):
+            self.cache.stage(self.folder / f"{number:02x}.json", self.shards[number])
+        self.dirty.clear()
 
     def render(self, sources: Sources, env: str, options: RenderOptions) -> list[Manifest]:
         """The pipeline's render of ``env``, wrapped: apps whose key is cached come from the
@@ -615,11 +761,12 @@ class AppCache:
             if hit is None:
                 misses.append(app)
             else:
+                self.hits[app] = keys[app]
                 hits.extend(manifest_from_data(item) for item in hit)
         env_wide, rendered = job.render(misses)
         for app, manifests in rendered.items():
             self.put(app, keys[app], [manifest_data(m) for m in manifests])
-        self.save()
+        # Saved by the caller once validation has added its verdicts (:meth:`save`).
         return job.finish([*env_wide, *hits, *(m for ms in rendered.values() for m in ms)])
 
 
@@ -635,7 +782,7 @@ class InputCache:
         self.added = False
 
     def _key(self, rel: str, role: str) -> str | None:
-        digest = _digest(self.root / rel, self.cache.memo)
+        digest = self.cache.digests.of(self.root / rel)
         return None if digest is None else f"{role}:{rel}:{digest.hex()}"
 
     def is_clean(self, rel: str, role: str) -> bool:

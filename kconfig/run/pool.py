@@ -202,12 +202,20 @@ def _rendered(
     from kconfig.run.recipe import run_environment
 
     renderer: Renderer = render_environment
-    inputs = None
+    inputs = apps = None
     if cache is not None:
-        renderer = AppCache(cache, env, {"validate": validator is not None}).render
+        apps = AppCache(cache, env, {"validate": validator is not None})
+        renderer = apps.render
         if validator is not None:
             inputs = validator.clean_inputs = InputCache(cache, env)
-    result = run_environment(sources, env, validator=validator, renderer=renderer)
+            validator.cached_outputs = apps
+    try:
+        result = run_environment(sources, env, validator=validator, renderer=renderer)
+    finally:
+        if validator is not None:
+            validator.cached_outputs = None  # this environment's, not the next one's
     if inputs is not None:
         inputs.save()
+    if apps is not None:
+        apps.save()
     return result.manifests, list(result.diagnostics)

@@ -169,6 +169,10 @@ def test_a_damaged_bundle_is_rebuilt(_own_cache: Path, tmp_path: Path) -> None:
     kconfig.Project.load(root).validate()
     (bundle,) = (_own_cache / "kconfig").glob("schemas-*/deployment-apps-v1.json")
     bundle.write_text('{"torn', encoding="utf-8")
+    # A changed app: its Deployment is checked again (an unchanged one's verdict is the
+    # build cache's and reads no schema).
+    with (root / "bases/web/app.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("replicas: 3\n")
     assert not kconfig.Project.load(root).validate().diagnostics
     assert json.loads(bundle.read_text(encoding="utf-8"))["$defs"]
 
