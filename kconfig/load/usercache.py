@@ -5,8 +5,8 @@ by a project (a project's files are as untrusted as its overlays, see SECURITY.m
 
 - ``secret``: the key that authenticates build-cache entries
   (:func:`kconfig.run.cache.machine_secret`);
-- ``jinja-<version>/``: bytecode of kconfig's built-in templates
-  (:mod:`kconfig.render.backends.jinja`);
+- ``jinja-<version>/``: bytecode of kconfig's built-in templates, only when the compiled
+  ones the package ships do not fit the installed Jinja2 (:mod:`kconfig.render.backends.jinja`);
 - ``schemas-<digest>/``: self-contained Kubernetes schemas, one per kind
   (:mod:`kconfig.check.schemas`).
 
