@@ -12,7 +12,7 @@ kind and name, and the overlay patches applied.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -73,6 +73,74 @@ APP_TEMPLATES = (
     "sealedsecret",
 )
 ENV_TEMPLATES = ("namespace", "isolation")
+
+_UNKNOWN = object()
+
+
+def _at(ctx: Mapping[str, Any], *path: str) -> Any:
+    """``ctx[path...]`` through mappings, or :data:`_UNKNOWN` where a step is not there."""
+    node: Any = ctx
+    for key in path:
+        if not isinstance(node, Mapping) or key not in node:
+            return _UNKNOWN
+        node = node[key]
+    return node
+
+
+def _none_of(ctx: Mapping[str, Any], *path: str) -> bool:
+    """Whether the list at ``path`` is there and empty: a template looping over it renders
+    nothing."""
+    found = _at(ctx, *path)
+    return isinstance(found, list | tuple) and not found
+
+
+def _no_workload(kind: str) -> Callable[[Mapping[str, Any]], bool]:
+    def check(ctx: Mapping[str, Any]) -> bool:
+        found = _at(ctx, "plan", "workloads")
+        return isinstance(found, list | tuple) and all(
+            isinstance(w, Mapping) and "kind" in w and w["kind"] != kind for w in found
+        )
+
+    return check
+
+
+def _off(*path: str) -> Callable[[Mapping[str, Any]], bool]:
+    """The value at ``path`` is there and false: the template's ``if`` renders nothing."""
+
+    def check(ctx: Mapping[str, Any]) -> bool:
+        found = _at(ctx, *path)
+        return found is not _UNKNOWN and not found
+
+    return check
+
+
+def _no_config_map(ctx: Mapping[str, Any]) -> bool:
+    config_map = _at(ctx, "values", "configMap")
+    if config_map is _UNKNOWN:
+        return isinstance(_at(ctx, "values"), Mapping)  # values.get("configMap"): none
+    return not config_map or (isinstance(config_map, Mapping) and not config_map.get("data"))
+
+
+# Built-ins that render nothing for an app whose context says so, skipped without a template
+# call (most of an app's fourteen render nothing; each call costs a template's set-up in
+# either backend). Each mirrors its template's own condition, and only where the context
+# surely has the data: anything else renders the template, which reports any problem.
+NOTHING_TO_RENDER: dict[str, Callable[[Mapping[str, Any]], bool]] = {
+    "configmap": _no_config_map,
+    "analysistemplate": lambda ctx: _none_of(ctx, "plan", "analysisTemplates"),
+    "service": lambda ctx: _none_of(ctx, "plan", "services"),
+    "deployment": _no_workload("Deployment"),
+    "rollout": _no_workload("Rollout"),
+    "ingress": lambda ctx: _none_of(ctx, "plan", "ingresses"),
+    "virtualservice": lambda ctx: _none_of(ctx, "plan", "virtualServices"),
+    "httproute": lambda ctx: _none_of(ctx, "plan", "httpRoutes"),
+    "networkpolicy": _off("values", "networkPolicy", "enabled"),
+    "hpa": lambda ctx: _none_of(ctx, "platform", "hpas"),
+    "pdb": _off("platform", "pdb"),
+    "serviceaccount": _off("platform", "serviceAccount"),
+    "externalsecret": lambda ctx: _none_of(ctx, "platform", "externalSecrets"),
+    "sealedsecret": lambda ctx: _none_of(ctx, "platform", "sealedSecrets"),
+}
 
 
 @dataclass(frozen=True)
@@ -260,7 +328,11 @@ def app_job(run: _Run, values: Values) -> AppJob:
         _project_ctx(run.sources),
         located=values,
     )
-    templates = [(builtin_template(backend_name, s), backend_name) for s in APP_TEMPLATES]
+    templates = [
+        (builtin_template(backend_name, s), backend_name)
+        for s in APP_TEMPLATES
+        if not NOTHING_TO_RENDER[s](ctx)
+    ]
     templates += [
         (t, t.backend)
         for t in custom_templates(run.sources, values.app, data.get("components") or [])
