@@ -120,10 +120,15 @@ class _BuiltinLoader(_ConfinedLoader):
         name: str,
         globals: MutableMapping[str, Any] | None = None,
     ) -> jinja2.Template:
+        # The template's globals as one plain dict, not Jinja2's ChainMap over the
+        # environment's (which never change here): every render copies them into its
+        # context and every macro import compares their keys, and through a ChainMap that
+        # was a fifth of the render time.
+        flat = dict(globals or {})
         code = self._compiled(name) if name.startswith(BUILTIN_PREFIX) else None
         if code is None:
-            return super().load(environment, name, globals)
-        return environment.template_class.from_code(environment, code, globals or {}, lambda: True)
+            return super().load(environment, name, flat)
+        return environment.template_class.from_code(environment, code, flat, lambda: True)
 
     def _compiled(self, name: str) -> CodeType | None:
         """The code of built-in ``name`` from its compiled module, or None when absent or not
