@@ -169,8 +169,13 @@ def _compact(value: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in value.items() if v is not None and v != {} and v != []}
 
 
+# One encoder for every call: json.dumps with options builds a new JSONEncoder each time,
+# which cost as much as the encoding of the small values templates pass.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def _tojson(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 _OPTIONS: dict[str, Any] = {
