@@ -401,15 +401,22 @@ def _finish(
     origin: SourcePos,
     labels: Mapping[str, str],
 ) -> Manifest:
-    """Drop nulls, give namespaced objects the environment's namespace and common labels."""
-    body = drop_nulls(body)
-    meta = body.setdefault("metadata", {})
+    """Drop nulls, give namespaced objects the environment's namespace and common labels.
+
+    One copy of the body (the canonical one, which drops the nulls); what is changed before
+    it reads through nulls as the null-free body would have."""
+    meta = body.get("metadata")
+    if meta is None:  # absent or null
+        meta = {}
     if isinstance(meta, dict):
-        if body.get("kind") not in CLUSTER_SCOPED:
-            meta.setdefault("namespace", env.namespace)
+        meta = dict(meta)
+        if body.get("kind") not in CLUSTER_SCOPED and meta.get("namespace") is None:
+            meta["namespace"] = env.namespace
         if labels:
-            meta["labels"] = {**labels, **(meta.get("labels") or {})}
-    return Manifest(canonical(body), env.name, app, origin)
+            own = meta.get("labels") or {}
+            meta["labels"] = {**labels, **(drop_nulls(own) if isinstance(own, dict) else own)}
+    body = {**body, "metadata": meta}
+    return Manifest(canonical(body, drop_nulls=True), env.name, app, origin)
 
 
 def apply_patches(manifests: list[Manifest], patches: Sequence[Patch]) -> list[Manifest]:
@@ -428,9 +435,13 @@ def apply_patches(manifests: list[Manifest], patches: Sequence[Patch]) -> list[M
             )
             continue
         old = manifests[i]
-        body = drop_nulls(merge_layers([old.body, patch.patch]).data)
+        body = merge_layers([old.body, patch.patch]).data
         manifests[i] = Manifest(
-            canonical(body), old.env, old.app, old.origin, (*old.patched_by, patch.pos)
+            canonical(body, drop_nulls=True),
+            old.env,
+            old.app,
+            old.origin,
+            (*old.patched_by, patch.pos),
         )
     errors.raise_if_errors(PatchError)
     return manifests
