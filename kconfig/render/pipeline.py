@@ -378,7 +378,15 @@ def _app_time_limit(run: _Run, job: AppJob) -> AbstractContextManager[None]:
     Jsonnet backend bounds its VM with a watchdog thread, which a SIGALRM must not cut."""
     if not all(name == "jinja" for _, name in job.templates):
         return nullcontext()
-    return time_limit(run.sources.config.limits.render_timeout)
+    seconds = run.sources.config.limits.render_timeout
+    if not job.templates:
+        return time_limit(seconds)
+    # Imported here, not at the top: it imports jinja2, which a command that renders
+    # nothing never loads (the job renders with it, so it is loaded by now).
+    from kconfig.render.backends.jinja import JinjaBackend
+
+    backend = run.backend("jinja")
+    return backend.bounded(seconds) if isinstance(backend, JinjaBackend) else time_limit(seconds)
 
 
 def _check_duplicate(old: Manifest | None, new: Manifest, errors: Collector) -> None:
