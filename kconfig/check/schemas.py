@@ -270,6 +270,108 @@ def _local_refs(node: Any) -> list[str]:
     return found
 
 
+# -- shipped bundles ------------------------------------------------------------------------
+# The bundles of what kconfig's built-ins render, for every Kubernetes version of the
+# kubernetes-validate release kconfig was built with, ship in the package
+# (``bundles/<version folder>/``: ``index.json`` and one zlib-compressed bundle per kind;
+# tools/schema_bundles.py writes them, tests/unit/check/test_shipped_bundles.py keeps them
+# current), so a fresh machine compiles its first validation from a few KiB instead of
+# bundling _definitions.json into the per-user cache. The index records which files each
+# bundle was derived from: another kubernetes-validate (other files) makes them unused,
+# never wrong.
+SHIPPED_DIR = Path(__file__).resolve().parent / "bundles"
+SHIPPED_INDEX = "index.json"
+SHIPPED_KINDS: tuple[tuple[str, str], ...] = (
+    ("v1", "Namespace"),
+    ("networking.k8s.io/v1", "NetworkPolicy"),
+    ("v1", "ConfigMap"),
+    ("v1", "Secret"),
+    ("v1", "Service"),
+    ("apps/v1", "Deployment"),
+    ("networking.k8s.io/v1", "Ingress"),
+    ("autoscaling/v2", "HorizontalPodAutoscaler"),
+    ("policy/v1", "PodDisruptionBudget"),
+    ("v1", "ServiceAccount"),
+)
+SHIPPED_DEFINITIONS = (OBJECT_META, POD_TEMPLATE)
+
+
+def _digest(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _definition_root(name: str) -> dict[str, Any]:
+    """The schema of one Kubernetes definition, by reference into ``_definitions.json``."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{K8S_BASE}/api/kconfig/{name}",
+        "$ref": f"/api/_definitions.json#/$defs/{name}",
+    }
+
+
+def shipped_bundles(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What ``bundles/<folder name>/`` holds for one kubernetes-validate version folder: the
+    index (what identifies the files, :func:`_release`, and per bundle name the digest of
+    the kind's file, empty for a definition) and the bundles by name."""
+    definitions = _read_json(folder / "_definitions.json")
+    sources: dict[str, str] = {}
+    bundles: dict[str, Any] = {}
+    for api_version, kind in SHIPPED_KINDS:
+        path = folder / kind_file(api_version, kind)
+        if path.is_file():
+            data = path.read_bytes()
+            bundles[path.stem] = bundle_schema(json.loads(data), definitions)
+            sources[path.stem] = _digest(data)
+    for name in SHIPPED_DEFINITIONS:
+        bundles[f"def-{name}"] = bundle_schema(_definition_root(name), definitions)
+        sources[f"def-{name}"] = ""
+    index = {"format": _BUNDLE_FORMAT, "files": _release(folder), "sources": sources}
+    return index, bundles
+
+
+def _release(folder: Path) -> str:
+    """What identifies the files of ``folder`` without hashing its 1.2 MB _definitions.json
+    on every run: the kubernetes-validate release (a release's data files never change) and
+    the file's size. Each kind's own file is compared by its digest."""
+    try:
+        line = (folder.parent.parent / "version.py").read_text(encoding="utf-8")
+        size = (folder / "_definitions.json").stat().st_size
+    except (OSError, UnicodeDecodeError):
+        return ""
+    version = line.partition("=")[2].strip().strip("'\"")
+    return f"kubernetes-validate {version}, _definitions.json {size} bytes"
+
+
+def shipped_index(folder: Path) -> dict[str, str]:
+    """Bundle name -> source digest of the shipped bundles of ``folder``; none when there
+    are none or they were derived from other files than the installed ones."""
+    try:
+        index = json.loads((SHIPPED_DIR / folder.name / SHIPPED_INDEX).read_bytes())
+        if not isinstance(index, dict) or index.get("format") != _BUNDLE_FORMAT:
+            return {}
+        if not index.get("files") or index.get("files") != _release(folder):
+            return {}
+    except (OSError, ValueError):
+        return {}
+    sources = index.get("sources")
+    return sources if isinstance(sources, dict) else {}
+
+
+def read_shipped(folder: Path, name: str) -> Any:
+    """The shipped bundle ``name`` of ``folder`` (current: :func:`shipped_index` said so), or
+    None when its file is missing or damaged."""
+    import zlib
+
+    try:
+        return json.loads(
+            zlib.decompress((SHIPPED_DIR / folder.name / f"{name}.json.z").read_bytes())
+        )
+    except (OSError, ValueError, zlib.error):
+        return None
+
+
 # -- CRDs -----------------------------------------------------------------------------------
 class CrdVersion(NamedTuple):
     """One served version of a CustomResourceDefinition, with its schema made strict."""
@@ -431,6 +533,8 @@ class SchemaStore:
         self._docs: dict[str, Any] = {}  # $id -> schema document, for error hints
         self._k8s_registry: Any = None
         self._bundles: Path | None = None
+        self._folder: Path | None = None
+        self._shipped: dict[str, str] | None = None  # shipped_index(self.folder), once
         self._own_schemas = own or OwnSchemas()
         self._user_cache = user_cache  # bundles may be kept under $XDG_CACHE_HOME/kconfig
         self._defs_validators: dict[str, _Part] = {}
@@ -438,12 +542,16 @@ class SchemaStore:
     # -- where the data is -----------------------------------------------------------
     @property
     def folder(self) -> Path:
-        root = self._root or schema_root()
-        folder = root / f"v{self.version}.0-local-strict"
-        if not folder.is_dir():
-            chosen, _ = choose_version(self.version, available_versions(root))
-            folder = root / f"v{chosen}.0-local-strict"  # a newer version: the newest
-        return folder
+        """This version's kubernetes-validate folder (found once: ``find_spec`` walks
+        ``sys.path``, a few hundred system calls)."""
+        if self._folder is None:
+            root = self._root or schema_root()
+            folder = root / f"v{self.version}.0-local-strict"
+            if not folder.is_dir():
+                chosen, _ = choose_version(self.version, available_versions(root))
+                folder = root / f"v{chosen}.0-local-strict"  # a newer version: the newest
+            self._folder = folder
+        return self._folder
 
     def _definitions(self) -> Any:
         """This version's ``_definitions.json``, parsed once."""
@@ -460,19 +568,23 @@ class SchemaStore:
             self._k8s_registry = jsonschema_rs.Registry([(DEFINITIONS_ID, self._definitions())])
         return self._k8s_registry
 
-    def _bundled(self, name: str, root: Callable[[], dict[str, Any]]) -> _Part:
+    def _bundled(self, name: str, root: Callable[[], dict[str, Any]], source: str = "") -> _Part:
         """A validator of the Kubernetes schema ``root``, compiled from its self-contained
-        form (:func:`bundle_schema`), kept per user under the kubernetes-validate files'
-        identity; messages still come from the original documents."""
+        form (:func:`bundle_schema`): the one shipped in the package when it was derived from
+        the installed files (``source``: the digest of the kind's file), else one kept per
+        user under their identity; messages still come from the original documents."""
         import jsonschema_rs
 
         from kconfig.load.usercache import read_cached, write_cached
 
-        cached = self._bundle_dir() / f"{name}.json" if self._user_cache else None
-        try:
-            bundle = json.loads((read_cached(cached) if cached else None) or b"null")
-        except ValueError:  # a torn or foreign file: rebuild it
-            bundle = None
+        bundle = self._shipped_bundle(name, source)
+        cached = None
+        if bundle is None and self._user_cache:
+            cached = self._bundle_dir() / f"{name}.json"
+            try:
+                bundle = json.loads(read_cached(cached) or b"null")
+            except ValueError:  # a torn or foreign file: rebuild it
+                bundle = None
         if not isinstance(bundle, dict):
             bundle = bundle_schema(root(), self._definitions())
             if cached is not None:
@@ -480,6 +592,15 @@ class SchemaStore:
         return _Part(
             (), jsonschema_rs.validator_for(bundle), lambda: self._compile(root(), self._k8s())
         )
+
+    def _shipped_bundle(self, name: str, source: str) -> Any:
+        """The bundle ``name`` shipped in the package, when it was derived from the installed
+        files (``source``: the digest of the kind's file); else None."""
+        if self._shipped is None:
+            self._shipped = shipped_index(self.folder)
+        if name not in self._shipped or self._shipped[name] != source:
+            return None
+        return read_shipped(self.folder, name)
 
     def _bundle_dir(self) -> Path:
         if self._bundles is None:
@@ -513,11 +634,7 @@ class SchemaStore:
         """The check of one Kubernetes definition (``io.k8s.api.core.v1.PodTemplateSpec``)."""
         found = self._defs_validators.get(name)
         if found is None:
-            schema = {
-                "$schema": "https://json-schema.org/draft/2020-12/schema",
-                "$id": f"{K8S_BASE}/api/kconfig/{name}",
-                "$ref": f"/api/_definitions.json#/$defs/{name}",
-            }
+            schema = _definition_root(name)
             found = self._defs_validators[name] = self._bundled(f"def-{name}", lambda: schema)
         return found
 
@@ -554,10 +671,11 @@ class SchemaStore:
         path = self.folder / kind_file(api_version, kind)
         if not path.is_file():
             return None
-        schema = _read_json(path)
+        data = path.read_bytes()
+        schema = json.loads(data)
         if key not in _gvk(schema):  # e.g. apps.example.com/v1 shares the file name
             return None
-        part = self._bundled(path.stem, lambda: schema)
+        part = self._bundled(path.stem, lambda: schema, _digest(data))
         return KindSchema(f"Kubernetes {self.version}", [part], self)
 
     def _from_own(self, key: tuple[str, str]) -> KindSchema | None:

@@ -61,19 +61,27 @@ _TOP_SET = frozenset(_TOP)
 _ATOMS = frozenset({str, int, float, bool, type(None)})
 
 
-def canonical(doc: Mapping[str, Any]) -> dict[str, Any]:
+def canonical(doc: Mapping[str, Any], *, drop_nulls: bool = False) -> dict[str, Any]:
     """Return a plain dict/list deep copy of ``doc`` in the contract's key order.
 
     Top level: ``apiVersion``, ``kind``, ``metadata``, then the other keys sorted; every nested
     mapping: ``name`` first when present, then the other keys sorted. List order is kept and
     tuples become lists. Scalars are shared, not copied (they are immutable).
+    ``drop_nulls``: leave out every key whose value is ``None``, at any depth (a null field
+    is an absent field), as :func:`kconfig.core.manifests.drop_nulls` first would, in the
+    same one copy.
     """
-    keys = [key for key in _TOP if key in doc]
-    keys += [key for key in _sorted_keys(doc) if key not in _TOP_SET]
-    return _copy(doc, keys)
+    present = _present(doc) if drop_nulls else doc
+    keys = [key for key in _TOP if key in present]
+    keys += [key for key in _sorted_keys(present) if key not in _TOP_SET]
+    return _copy(doc, keys, drop_nulls)
 
 
-def _sorted_keys(mapping: Mapping[Any, Any]) -> list[Any]:
+def _present(mapping: Mapping[Any, Any]) -> list[Any]:
+    return [key for key, value in mapping.items() if value is not None]
+
+
+def _sorted_keys(mapping: Mapping[Any, Any] | list[Any]) -> list[Any]:
     try:
         return sorted(mapping)
     except TypeError:
@@ -82,38 +90,38 @@ def _sorted_keys(mapping: Mapping[Any, Any]) -> list[Any]:
         return sorted(mapping, key=lambda k: (type(k).__name__, repr(k)))
 
 
-def _canon_map(mapping: Mapping[Any, Any]) -> dict[Any, Any]:
-    keys = _sorted_keys(mapping)
-    if "name" in mapping and keys[0] != "name":
+def _canon_map(mapping: Mapping[Any, Any], drop: bool = False) -> dict[Any, Any]:
+    keys = _sorted_keys(_present(mapping) if drop else mapping)
+    if keys and keys[0] != "name" and "name" in keys:
         keys.remove("name")
         keys.insert(0, "name")
-    return _copy(mapping, keys)
+    return _copy(mapping, keys, drop)
 
 
-def _copy(mapping: Mapping[Any, Any], keys: list[Any]) -> dict[Any, Any]:
+def _copy(mapping: Mapping[Any, Any], keys: list[Any], drop: bool = False) -> dict[Any, Any]:
     # The hot loop of canonical(): exact-type tests inline, a call only per nested container.
     out: dict[Any, Any] = {}
     for key in keys:
         value = mapping[key]
         kind = type(value)
         if kind is dict:
-            value = _canon_map(value)
+            value = _canon_map(value, drop)
         elif kind is list:
-            value = [item if type(item) in _ATOMS else _canon(item) for item in value]
+            value = [item if type(item) in _ATOMS else _canon(item, drop) for item in value]
         elif kind not in _ATOMS:
-            value = _canon(value)
+            value = _canon(value, drop)
         out[key] = value
     return out
 
 
-def _canon(value: Any) -> Any:
+def _canon(value: Any, drop: bool = False) -> Any:
     kind = type(value)
     if kind in _ATOMS:
         return value
     if isinstance(value, Mapping):
-        return _canon_map(value)
+        return _canon_map(value, drop and isinstance(value, dict))
     if isinstance(value, (list, tuple)):
-        return [_canon(item) for item in value]
+        return [_canon(item, drop and isinstance(value, list)) for item in value]
     if isinstance(value, str):
         return str.__str__(value)  # a plain str even if the subclass overrides __str__
     if isinstance(value, int):

@@ -5,10 +5,10 @@ by a project (a project's files are as untrusted as its overlays, see SECURITY.m
 
 - ``secret``: the key that authenticates build-cache entries
   (:func:`kconfig.run.cache.machine_secret`);
-- ``jinja-<version>/``: bytecode of kconfig's built-in templates
-  (:mod:`kconfig.render.backends.jinja`);
-- ``schemas-<digest>/``: self-contained Kubernetes schemas, one per kind
-  (:mod:`kconfig.check.schemas`).
+- ``jinja-<version>/``: bytecode of kconfig's built-in templates, only when the compiled
+  ones the package ships do not fit the installed Jinja2 (:mod:`kconfig.render.backends.jinja`);
+- ``schemas-<digest>/``: self-contained Kubernetes schemas, one per kind, for the kinds and
+  versions whose bundles the package does not ship (:mod:`kconfig.check.schemas`).
 
 Like Python's ``.pyc`` files, everything here except the secret can be deleted at any time and
 is rebuilt on the next run; a cache that cannot be written only makes kconfig slower. An

@@ -12,7 +12,7 @@ kind and name, and the overlay patches applied.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -73,6 +73,74 @@ APP_TEMPLATES = (
     "sealedsecret",
 )
 ENV_TEMPLATES = ("namespace", "isolation")
+
+_UNKNOWN = object()
+
+
+def _at(ctx: Mapping[str, Any], *path: str) -> Any:
+    """``ctx[path...]`` through mappings, or :data:`_UNKNOWN` where a step is not there."""
+    node: Any = ctx
+    for key in path:
+        if not isinstance(node, Mapping) or key not in node:
+            return _UNKNOWN
+        node = node[key]
+    return node
+
+
+def _none_of(ctx: Mapping[str, Any], *path: str) -> bool:
+    """Whether the list at ``path`` is there and empty: a template looping over it renders
+    nothing."""
+    found = _at(ctx, *path)
+    return isinstance(found, list | tuple) and not found
+
+
+def _no_workload(kind: str) -> Callable[[Mapping[str, Any]], bool]:
+    def check(ctx: Mapping[str, Any]) -> bool:
+        found = _at(ctx, "plan", "workloads")
+        return isinstance(found, list | tuple) and all(
+            isinstance(w, Mapping) and "kind" in w and w["kind"] != kind for w in found
+        )
+
+    return check
+
+
+def _off(*path: str) -> Callable[[Mapping[str, Any]], bool]:
+    """The value at ``path`` is there and false: the template's ``if`` renders nothing."""
+
+    def check(ctx: Mapping[str, Any]) -> bool:
+        found = _at(ctx, *path)
+        return found is not _UNKNOWN and not found
+
+    return check
+
+
+def _no_config_map(ctx: Mapping[str, Any]) -> bool:
+    config_map = _at(ctx, "values", "configMap")
+    if config_map is _UNKNOWN:
+        return isinstance(_at(ctx, "values"), Mapping)  # values.get("configMap"): none
+    return not config_map or (isinstance(config_map, Mapping) and not config_map.get("data"))
+
+
+# Built-ins that render nothing for an app whose context says so, skipped without a template
+# call (most of an app's fourteen render nothing; each call costs a template's set-up in
+# either backend). Each mirrors its template's own condition, and only where the context
+# surely has the data: anything else renders the template, which reports any problem.
+NOTHING_TO_RENDER: dict[str, Callable[[Mapping[str, Any]], bool]] = {
+    "configmap": _no_config_map,
+    "analysistemplate": lambda ctx: _none_of(ctx, "plan", "analysisTemplates"),
+    "service": lambda ctx: _none_of(ctx, "plan", "services"),
+    "deployment": _no_workload("Deployment"),
+    "rollout": _no_workload("Rollout"),
+    "ingress": lambda ctx: _none_of(ctx, "plan", "ingresses"),
+    "virtualservice": lambda ctx: _none_of(ctx, "plan", "virtualServices"),
+    "httproute": lambda ctx: _none_of(ctx, "plan", "httpRoutes"),
+    "networkpolicy": _off("values", "networkPolicy", "enabled"),
+    "hpa": lambda ctx: _none_of(ctx, "platform", "hpas"),
+    "pdb": _off("platform", "pdb"),
+    "serviceaccount": _off("platform", "serviceAccount"),
+    "externalsecret": lambda ctx: _none_of(ctx, "platform", "externalSecrets"),
+    "sealedsecret": lambda ctx: _none_of(ctx, "platform", "sealedSecrets"),
+}
 
 
 @dataclass(frozen=True)
@@ -260,7 +328,11 @@ def app_job(run: _Run, values: Values) -> AppJob:
         _project_ctx(run.sources),
         located=values,
     )
-    templates = [(builtin_template(backend_name, s), backend_name) for s in APP_TEMPLATES]
+    templates = [
+        (builtin_template(backend_name, s), backend_name)
+        for s in APP_TEMPLATES
+        if not NOTHING_TO_RENDER[s](ctx)
+    ]
     templates += [
         (t, t.backend)
         for t in custom_templates(run.sources, values.app, data.get("components") or [])
@@ -306,7 +378,15 @@ def _app_time_limit(run: _Run, job: AppJob) -> AbstractContextManager[None]:
     Jsonnet backend bounds its VM with a watchdog thread, which a SIGALRM must not cut."""
     if not all(name == "jinja" for _, name in job.templates):
         return nullcontext()
-    return time_limit(run.sources.config.limits.render_timeout)
+    seconds = run.sources.config.limits.render_timeout
+    if not job.templates:
+        return time_limit(seconds)
+    # Imported here, not at the top: it imports jinja2, which a command that renders
+    # nothing never loads (the job renders with it, so it is loaded by now).
+    from kconfig.render.backends.jinja import JinjaBackend
+
+    backend = run.backend("jinja")
+    return backend.bounded(seconds) if isinstance(backend, JinjaBackend) else time_limit(seconds)
 
 
 def _check_duplicate(old: Manifest | None, new: Manifest, errors: Collector) -> None:
@@ -329,15 +409,22 @@ def _finish(
     origin: SourcePos,
     labels: Mapping[str, str],
 ) -> Manifest:
-    """Drop nulls, give namespaced objects the environment's namespace and common labels."""
-    body = drop_nulls(body)
-    meta = body.setdefault("metadata", {})
+    """Drop nulls, give namespaced objects the environment's namespace and common labels.
+
+    One copy of the body (the canonical one, which drops the nulls); what is changed before
+    it reads through nulls as the null-free body would have."""
+    meta = body.get("metadata")
+    if meta is None:  # absent or null
+        meta = {}
     if isinstance(meta, dict):
-        if body.get("kind") not in CLUSTER_SCOPED:
-            meta.setdefault("namespace", env.namespace)
+        meta = dict(meta)
+        if body.get("kind") not in CLUSTER_SCOPED and meta.get("namespace") is None:
+            meta["namespace"] = env.namespace
         if labels:
-            meta["labels"] = {**labels, **(meta.get("labels") or {})}
-    return Manifest(canonical(body), env.name, app, origin)
+            own = meta.get("labels") or {}
+            meta["labels"] = {**labels, **(drop_nulls(own) if isinstance(own, dict) else own)}
+    body = {**body, "metadata": meta}
+    return Manifest(canonical(body, drop_nulls=True), env.name, app, origin)
 
 
 def apply_patches(manifests: list[Manifest], patches: Sequence[Patch]) -> list[Manifest]:
@@ -356,9 +443,13 @@ def apply_patches(manifests: list[Manifest], patches: Sequence[Patch]) -> list[M
             )
             continue
         old = manifests[i]
-        body = drop_nulls(merge_layers([old.body, patch.patch]).data)
+        body = merge_layers([old.body, patch.patch]).data
         manifests[i] = Manifest(
-            canonical(body), old.env, old.app, old.origin, (*old.patched_by, patch.pos)
+            canonical(body, drop_nulls=True),
+            old.env,
+            old.app,
+            old.origin,
+            (*old.patched_by, patch.pos),
         )
     errors.raise_if_errors(PatchError)
     return manifests

@@ -135,6 +135,10 @@ def test_sdist_carries_the_tests_and_nothing_stray(tmp_path: Path) -> None:
         "kconfig/py.typed",
         "kconfig/schemas/app.schema.json",
         "kconfig/render/templates/jinja/deployment.json.j2",
+        # compiled built-ins (kconfig.render.backends.jinja.COMPILED_DIR): pip byte-compiles them
+        "kconfig/render/templates/jinja/_compiled/deployment.json.j2.py",
+        "kconfig/render/templates/jinja/_compiled/index.json",
+        "kconfig/check/bundles/v1.30.0-local-strict/deployment-apps-v1.json.z",  # schema bundles
         "tests/conftest.py",
         "tests/unit/test_packaging.py",
         "kconfig.yaml",

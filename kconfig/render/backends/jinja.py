@@ -18,10 +18,14 @@ frames it rewrites for template code.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from importlib.machinery import SourceFileLoader
 from pathlib import Path, PurePosixPath
+from types import CodeType
 from typing import Any
 
 import jinja2
@@ -80,13 +84,99 @@ class _ConfinedLoader(jinja2.BaseLoader):
         return real
 
 
+# kconfig's built-in templates compiled to Python when kconfig is released (committed beside
+# them, current by tests/unit/render/test_compiled_templates.py): ``pip install`` turns them
+# into .pyc files like the rest of the package, so even the first run on a fresh machine
+# compiles no template. ``index.json`` names the Jinja2 release that generated them and each
+# template's source digest; another Jinja2, or an edited template, falls back to compiling.
+COMPILED_DIR = "_compiled"
+COMPILED_INDEX = "index.json"
+
+
+def _source_digest(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def _renamed(code: CodeType, filename: str) -> CodeType:
+    """``code`` (and the functions it defines) as if compiled from ``filename``: Jinja2
+    reports errors at the template's name, which it takes from the code object."""
+    consts = tuple(
+        _renamed(const, filename) if isinstance(const, CodeType) else const
+        for const in code.co_consts
+    )
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
+class _BuiltinLoader(_ConfinedLoader):
+    """The loader of the trusted environment: built-ins from their compiled modules when
+    those are current (:data:`COMPILED_DIR`), everything else as :class:`_ConfinedLoader`."""
+
+    def __init__(self, root: Path, output: str = "") -> None:
+        super().__init__(root, output)
+        self._index: dict[str, str] | None = None
+
+    def load(
+        self,
+        environment: jinja2.Environment,
+        name: str,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> jinja2.Template:
+        # The template's globals as one plain dict, not Jinja2's ChainMap over the
+        # environment's (which never change here): every render copies them into its
+        # context and every macro import compares their keys, and through a ChainMap that
+        # was a fifth of the render time.
+        flat = dict(globals or {})
+        code = self._compiled(name) if name.startswith(BUILTIN_PREFIX) else None
+        if code is None:
+            return super().load(environment, name, flat)
+        return environment.template_class.from_code(environment, code, flat, lambda: True)
+
+    def _compiled(self, name: str) -> CodeType | None:
+        """The code of built-in ``name`` from its compiled module, or None when absent or not
+        current (another Jinja2 release, an edited template)."""
+        file_name = PurePosixPath(name).name
+        if name != f"{BUILTIN_PREFIX}templates/jinja/{file_name}":
+            return None
+        try:
+            source = (self.builtins / file_name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        if self.index().get(file_name) != _source_digest(source):
+            return None
+        module = self.builtins / COMPILED_DIR / f"{file_name}.py"
+        try:
+            # The import system's loader: it uses (and, like any import, writes) the .pyc.
+            fullname = f"_kconfig_{file_name}"
+            code = SourceFileLoader(fullname, str(module)).get_code(fullname)
+        except (OSError, ImportError, SyntaxError):
+            return None
+        return _renamed(code, name) if code is not None else None
+
+    def index(self) -> dict[str, str]:
+        """File name -> source digest of the compiled built-ins usable with this Jinja2."""
+        if self._index is None:
+            self._index = {}
+            try:
+                data = json.loads((self.builtins / COMPILED_DIR / COMPILED_INDEX).read_bytes())
+            except (OSError, ValueError):
+                return self._index
+            if isinstance(data, dict) and data.get("jinja2") == jinja2.__version__:
+                self._index = dict(data.get("templates") or {})
+        return self._index
+
+
 def _compact(value: Mapping[str, Any]) -> dict[str, Any]:
     """Drop keys whose value is None or empty: templates build objects without if-chains."""
     return {k: v for k, v in value.items() if v is not None and v != {} and v != []}
 
 
+# One encoder for every call: json.dumps with options builds a new JSONEncoder each time,
+# which cost as much as the encoding of the small values templates pass.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def _tojson(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 _OPTIONS: dict[str, Any] = {
@@ -102,25 +192,56 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
+            # Made on the first write only: with current compiled built-ins nothing is.
+            Path(self.directory).mkdir(mode=0o700, parents=True, exist_ok=True)
             super().dump_bytecode(bucket)
         except OSError:
             return
 
 
-def _builtin_bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled built-in templates, kept per user like Python's own .pyc files.
+def _builtin_bytecode_cache() -> jinja2.BytecodeCache:
+    """Compiled built-in templates kept per user, for what the shipped compiled modules do
+    not cover (another Jinja2 release, a template edited in a development checkout).
 
-    Compiling kconfig's eleven built-ins costs about 0.1 s, a third of a small project's
-    render; the cache makes it a file read. It lives beside the build cache's key, outside any
-    project (``$XDG_CACHE_HOME/kconfig``), is keyed by Jinja2 itself on each template's name
-    and source checksum, and is only ever used for kconfig's own (trusted) templates.
+    It lives beside the build cache's key, outside any project (``$XDG_CACHE_HOME/kconfig``),
+    is keyed by Jinja2 itself on each template's name and source checksum, and is only ever
+    used for kconfig's own (trusted) templates.
     """
     folder = user_cache_dir() / f"jinja-{jinja2.__version__}"
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
-        return None
     return _QuietBytecodeCache(str(folder), "kconfig-%s.cache")
+
+
+def trusted_environment(settings: BackendSettings) -> jinja2.Environment:
+    """The environment of kconfig's own templates: compiled built-ins (:data:`COMPILED_DIR`),
+    else the per-user bytecode cache, else compiled on the spot."""
+    return _configure(
+        jinja2.Environment(
+            loader=_BuiltinLoader(settings.root, settings.output),
+            bytecode_cache=_builtin_bytecode_cache() if settings.user_cache else None,
+            **_OPTIONS,
+        )
+    )
+
+
+def compile_builtins() -> dict[str, str]:
+    """The files of :data:`COMPILED_DIR` (name -> text) for the installed Jinja2: each
+    built-in template compiled to Python, and the index."""
+    env = trusted_environment(BackendSettings(root=Path.cwd(), user_cache=False))
+    folder = builtin_dir("jinja")
+    out: dict[str, str] = {}
+    digests: dict[str, str] = {}
+    for path in sorted(folder.glob("*.j2")):
+        name = f"{BUILTIN_PREFIX}templates/jinja/{path.name}"
+        source = path.read_text(encoding="utf-8")
+        header = (
+            f"# Generated from {path.name} by Jinja2 {jinja2.__version__} "
+            "(python tools/compile_templates.py): do not edit.\n"
+        )
+        out[f"{path.name}.py"] = header + env.compile(source, name, name, raw=True)
+        digests[path.name] = _source_digest(source)
+    index = {"jinja2": jinja2.__version__, "templates": digests}
+    out[COMPILED_INDEX] = json.dumps(index, indent=2, sort_keys=True) + "\n"
+    return out
 
 
 def _configure(env: jinja2.Environment) -> jinja2.Environment:
@@ -191,19 +312,28 @@ class JinjaBackend:
         # data (data cannot execute in Jinja2), so they skip the sandbox's per-attribute
         # checks, which cost about a third of the render time at fleet scale.
         self.env = _configure(_Sandbox(settings.allow_env, loader=loader, **_OPTIONS))
-        self.trusted = _configure(
-            jinja2.Environment(
-                loader=loader,
-                bytecode_cache=_builtin_bytecode_cache() if settings.user_cache else None,
-                **_OPTIONS,
-            )
-        )
+        self.trusted = trusted_environment(settings)
+        self._bounded = False  # inside bounded(): the caller's time bound covers render()
+
+    @contextmanager
+    def bounded(self, seconds: float) -> Iterator[None]:
+        """One time bound for every :meth:`render` in the block (an app's templates): the
+        per-template bound is then not entered at all (its checks cost ~20 us a call)."""
+        with time_limit(seconds):
+            self._bounded = True
+            try:
+                yield
+            finally:
+                self._bounded = False
 
     def render(self, template: Template, context: Mapping[str, Any]) -> list[dict[str, Any]]:
         try:
             env = self.trusted if template.builtin else self.env
-            with time_limit(self.settings.timeout):
+            if self._bounded:
                 text = env.get_template(template.name).render(context)
+            else:
+                with time_limit(self.settings.timeout):
+                    text = env.get_template(template.name).render(context)
         except TimeLimitExceeded as err:
             raise RenderError(
                 f"template took longer than {err.seconds:g} s to render "

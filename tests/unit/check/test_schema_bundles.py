@@ -18,6 +18,7 @@ import jsonschema_rs
 import pytest
 
 import kconfig
+import kconfig.check.schemas as schemas
 from kconfig.check.schemas import (
     DEFINITIONS_ID,
     OBJECT_META,
@@ -151,6 +152,13 @@ def test_a_property_called_description_is_kept() -> None:
     assert not validator.is_valid({"description": 1})
 
 
+@pytest.fixture
+def _not_shipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As with another kubernetes-validate than the shipped bundles were derived from."""
+    monkeypatch.setattr(schemas, "shipped_index", lambda folder: {})
+
+
+@pytest.mark.usefixtures("_not_shipped")
 def test_bundles_are_kept_per_user_and_reused(_own_cache: Path, tmp_path: Path) -> None:
     root = write_tree(tmp_path / "p", MINIMAL)
     assert not kconfig.Project.load(root).validate().diagnostics
@@ -164,6 +172,7 @@ def test_bundles_are_kept_per_user_and_reused(_own_cache: Path, tmp_path: Path) 
     assert {p.name: p.stat().st_mtime_ns for p in folders[0].iterdir()} == stamp
 
 
+@pytest.mark.usefixtures("_not_shipped")
 def test_a_damaged_bundle_is_rebuilt(_own_cache: Path, tmp_path: Path) -> None:
     root = write_tree(tmp_path / "p", MINIMAL)
     kconfig.Project.load(root).validate()

@@ -749,3 +749,36 @@ def _mappings(value: Any) -> list[dict[str, Any]]:
         for item in value:
             found += _mappings(item)
     return found
+
+
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["name", "a", "b", "kind", "metadata"]), inner, max_size=4
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, derandomize=True)
+@given(st.dictionaries(st.sampled_from(["apiVersion", "kind", "metadata", "name", "x"]), _JSONISH))
+def test_canonical_drops_nulls_as_drop_nulls_does(doc: dict[str, Any]) -> None:
+    from kconfig.core.manifests import drop_nulls
+
+    expected = canonical(drop_nulls(doc))
+    got = canonical(doc, drop_nulls=True)
+    assert got == expected
+    assert list(_walk_keys(got)) == list(_walk_keys(expected))  # the same key order
+
+
+def _walk_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _walk_keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _walk_keys(item)
