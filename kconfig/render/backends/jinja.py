@@ -41,7 +41,7 @@ from kconfig.render.backends import (
     parse_documents,
     private_path,
 )
-from kconfig.render.limits import TimeLimitExceeded, time_limit
+from kconfig.render.limits import TimeLimitExceeded, memory_limit, time_limit
 
 
 class _ConfinedLoader(jinja2.BaseLoader):
@@ -200,10 +200,14 @@ class JinjaBackend:
         )
 
     def render(self, template: Template, context: Mapping[str, Any]) -> list[dict[str, Any]]:
+        # kconfig's own templates are trusted code on bounded data: only users' are bounded.
+        memory = 0 if template.builtin else self.settings.max_memory
         try:
             env = self.trusted if template.builtin else self.env
-            with time_limit(self.settings.timeout):
+            with time_limit(self.settings.timeout), memory_limit(memory):
                 text = env.get_template(template.name).render(context)
+        except MemoryError as err:
+            raise _out_of_memory(err, template, self.settings.max_memory) from None
         except TimeLimitExceeded as err:
             raise RenderError(
                 f"template took longer than {err.seconds:g} s to render "
@@ -246,6 +250,21 @@ class JinjaBackend:
                 code="KC036",
             ) from err
         return parse_documents(text, template)
+
+
+def _out_of_memory(err: MemoryError, template: Template, limit: int) -> RenderError:
+    """The error of a render that ran out of memory, at its template line. The traceback's
+    frames still hold what the render built (a gigabyte string): they are cleared first."""
+    import traceback
+
+    where = _where(err, template)
+    traceback.clear_frames(err.__traceback__)
+    bound = f"more than {limit >> 20} MiB" if limit else "more than the machine has"
+    return RenderError(
+        f"template needed {bound} of memory (kconfig.yaml limits.maxRenderMemory)",
+        where,
+        code="KC039",
+    )
 
 
 def _where(err: BaseException, template: Template) -> SourcePos:

@@ -47,7 +47,7 @@ from kconfig.render.backends import (
     parse_documents,
     private_path,
 )
-from kconfig.render.limits import TimeLimitExceeded, Watchdog
+from kconfig.render.limits import MemoryLimitExceeded, TimeLimitExceeded, Watchdog
 
 _MAX_TRACE = 20
 # The batch program's file name: its folder is the only importer allowed absolute paths
@@ -201,8 +201,9 @@ class JsonnetBackend:
         self.settings = settings
         self._vm = _jsonnet
         # The VM is C++ that no signal interrupts: it runs on a worker thread, and a run over
-        # limits.renderTimeout is abandoned (kconfig.render.limits).
-        self._watchdog = Watchdog(settings.timeout, "kconfig-jsonnet")
+        # limits.renderTimeout is abandoned; with a memory bound, in a forked child, killed
+        # past the time bound (it aborts the process on std::bad_alloc: kconfig.render.limits).
+        self._watchdog = Watchdog(settings.timeout, "kconfig-jsonnet", settings.max_memory)
         self.importer = _Importer(settings.root, settings.library_dirs, settings.output)
         # Only what the project file allows; a name that is not set stays undefined, so
         # std.extVar reports it instead of reading an empty string.
@@ -271,6 +272,12 @@ class JsonnetBackend:
                 SourcePos(template.name, 1, 1),
                 code="KC038",
             ) from err
+        except MemoryLimitExceeded as err:
+            raise RenderError(
+                f"Jsonnet evaluation {err} (kconfig.yaml limits.maxRenderMemory)",
+                SourcePos(template.name, 1, 1),
+                code="KC039",
+            ) from err
         return parse_documents(text, template)
 
     def prefetch(self, requests: Sequence[tuple[Template, Mapping[str, Any]]]) -> None:
@@ -332,6 +339,13 @@ class JsonnetBackend:
                 max_trace=_MAX_TRACE,
             )
         except TimeLimitExceeded:
+            return None
+        except MemoryLimitExceeded:
+            # Only users' templates can allocate without bound: kconfig's own are batched
+            # again, users' left to render(), each alone, so that the error names one.
+            trusted = [r for r in requests if r[0].builtin]
+            if 0 < len(trusted) < len(requests):
+                self._prefetch(trusted)
             return None
         except RuntimeError as err:
             return self._failed_template(str(err), {t.name for t, _ in requests})
