@@ -209,7 +209,7 @@ def run_forked(
     Raises :class:`MemoryLimitExceeded` when the child ran out of memory (a ``MemoryError``,
     or an abort that says so), :class:`TimeLimitExceeded` when it overran (it is killed),
     and ``RuntimeError`` when it died otherwise. The child writes nothing to the caller's
-    streams: its stderr is read here and only used to tell an out-of-memory abort.
+    streams: its stdout and stderr are read here, only to tell an out-of-memory abort.
     """
     parent = os.getpid()
     _prctl()
@@ -257,7 +257,11 @@ def _child(
         for fd in unused:
             os.close(fd)
         die_with_parent(parent)
+        os.dup2(err, 1)  # the caller's stdout may carry manifests: nothing else goes there
         os.dup2(err, 2)
+        import faulthandler  # built in; it writes to a copy of the old stderr, on abort too
+
+        faulthandler.disable()
         _lower_address_space(memory)
         try:
             outcome: tuple[str, Any] = ("ok", call())

@@ -72,12 +72,20 @@ class _ConfinedLoader(jinja2.BaseLoader):
             base, real_base = self.root, self.real_root
         if rel.is_absolute() or ".." in rel.parts:
             raise jinja2.TemplateNotFound(f"{name} (paths must stay inside the project)")
-        real = (base / rel).resolve()
-        if not real.is_relative_to(real_base) or not real.is_file():
+        try:
+            real = (base / rel).resolve()
+            inside = real.is_relative_to(real_base) and real.is_file()
+        except OSError as err:  # a name too long for the file system: at the include
+            raise jinja2.TemplateNotFound(f"{_shorter(name)} ({err.strerror})") from None
+        if not inside:
             raise jinja2.TemplateNotFound(f"{name} (not a file inside the project)")
         if real_base == self.real_root and private_path(self.real_root, real, self.output):
             raise jinja2.TemplateNotFound(f"{name} {PRIVATE_FILE}")
         return real
+
+
+def _shorter(name: str, most: int = 80) -> str:
+    return name if len(name) <= most else f"{name[:most]}... ({len(name)} characters)"
 
 
 def _compact(value: Mapping[str, Any]) -> dict[str, Any]:

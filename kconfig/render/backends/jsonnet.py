@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from kconfig.errors import RenderError, SourcePos
+from kconfig.load.reader import position
 from kconfig.render.backends import (
     BUILTIN_PREFIX,
     PRIVATE_FILE,
@@ -124,6 +125,12 @@ class _Importer:
         return (self.project, *self.libraries)
 
     def __call__(self, importer_dir: str, rel: str) -> tuple[str, bytes]:
+        try:
+            return self._find(importer_dir, rel)
+        except OSError as err:  # a name too long for the file system, an unreadable file
+            raise ImportRefused(f"the file cannot be read ({err.strerror})") from None
+
+    def _find(self, importer_dir: str, rel: str) -> tuple[str, bytes]:
         if not rel:
             raise ImportRefused("empty import path")
         if importer_dir == _BATCH_DIR:
@@ -341,15 +348,25 @@ class JsonnetBackend:
         except TimeLimitExceeded:
             return None
         except MemoryLimitExceeded:
-            # Only users' templates can allocate without bound: kconfig's own are batched
-            # again, users' left to render(), each alone, so that the error names one.
-            trusted = [r for r in requests if r[0].builtin]
-            if 0 < len(trusted) < len(requests):
-                self._prefetch(trusted)
+            self._out_of_memory(requests)
             return None
         except RuntimeError as err:
             return self._failed_template(str(err), {t.name for t, _ in requests})
         return self._keep(paths, requests, json.loads(text))
+
+    def _out_of_memory(self, requests: Sequence[_Request]) -> None:
+        """After a batch ran out of memory (limits.maxRenderMemory). Only users' templates
+        can allocate without bound: kconfig's own are batched again, users' left to
+        render(), each alone, so that the error names one. A batch of kconfig's own alone
+        is merely too large for the bound: its halves are tried."""
+        trusted = [r for r in requests if r[0].builtin]
+        if 0 < len(trusted) < len(requests):
+            self._prefetch(trusted)
+        elif trusted and len(trusted) >= _MIN_SPLIT and self._budget > 0:
+            self._budget -= 2
+            middle = len(trusted) // 2
+            self._prefetch(trusted[:middle])
+            self._prefetch(trusted[middle:])
 
     def _keep(
         self, paths: list[str], requests: Sequence[_Request], results: list[Any]
@@ -403,9 +420,26 @@ class JsonnetBackend:
         return (own or frames)[0], frames[0]
 
     def _pos(self, match: re.Match[str]) -> SourcePos:
-        line = match["l"] or match["l2"]
-        col = match["c"] or match["c2"]
-        return SourcePos(self.importer.shown(match["path"]), int(line), int(col))
+        line = int(match["l"] or match["l2"])
+        col = int(match["c"] or match["c2"])
+        line, col = _lone_cr_position(match["path"], line, col)
+        return SourcePos(self.importer.shown(match["path"]), line, col)
+
+
+def _lone_cr_position(path: str, line: int, col: int) -> tuple[int, int]:
+    """Jsonnet counts lines at ``\n`` alone; every other message (and editors) also at a lone
+    ``\r``: the VM's position in a file that uses ``\r`` line breaks, in those terms."""
+    file = Path(path)
+    try:
+        data = file.read_bytes() if file.is_absolute() else b""
+    except OSError:
+        return line, col
+    lines = data.split(b"\n")
+    if b"\r" not in data or line > len(lines):
+        return line, col
+    offset = sum(len(text) + 1 for text in lines[: line - 1]) + col - 1
+    before = data[:offset].decode("utf-8", "replace")
+    return position(before, len(before))
 
 
 def _code(message: str) -> str:
