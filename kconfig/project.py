@@ -41,6 +41,7 @@ class Project:
         *,
         kubernetes_version: str | None = None,
         user_cache: bool | None = None,
+        bound_memory: bool = False,
     ) -> Project:
         """Load the project whose kconfig.yaml is at ``path`` (a folder or the file itself).
 
@@ -49,8 +50,18 @@ class Project:
         does with the cluster's version. ``user_cache=False`` keeps kconfig from reading
         or writing anything under ``$XDG_CACHE_HOME/kconfig`` (template bytecode, schema
         bundles, the build cache's key; the build cache is then off); the default follows
-        ``$KCONFIG_NO_USER_CACHE``."""
-        return cls(load_sources(path, kubernetes_version=kubernetes_version, user_cache=user_cache))
+        ``$KCONFIG_NO_USER_CACHE``. ``bound_memory=True`` bounds the memory of users'
+        templates by kconfig.yaml ``limits.maxRenderMemory``, as the CLI does: Jsonnet then
+        runs in a forked child, and a Jinja2 template lowers this process's address-space
+        limit (``RLIMIT_AS``, every thread's) while it renders (SECURITY.md)."""
+        return cls(
+            load_sources(
+                path,
+                kubernetes_version=kubernetes_version,
+                user_cache=user_cache,
+                bound_memory=bound_memory,
+            )
+        )
 
     @classmethod
     def find(
@@ -59,10 +70,16 @@ class Project:
         *,
         kubernetes_version: str | None = None,
         user_cache: bool | None = None,
+        bound_memory: bool = False,
     ) -> Project:
         """Load the project of the nearest kconfig.yaml at or above ``start``."""
         root = find_root(Path(start))
-        return cls.load(root, kubernetes_version=kubernetes_version, user_cache=user_cache)
+        return cls.load(
+            root,
+            kubernetes_version=kubernetes_version,
+            user_cache=user_cache,
+            bound_memory=bound_memory,
+        )
 
     # -- what the project holds ----------------------------------------------------------
     @property

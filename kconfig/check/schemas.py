@@ -38,7 +38,7 @@ from kconfig.core.paths import PathKey, walk
 from kconfig.load.inputs import OwnSchemas
 from kconfig.load.inputs import describe as describe
 from kconfig.load.inputs import json_type as json_type
-from kconfig.load.reader import SAFE_LOADER
+from kconfig.load.reader import ReadLimits, parse_yaml_documents
 
 # The supported ``kubernetesVersion``s are the installed package's (:func:`available_versions`),
 # never a list written here: upgrading kubernetes-validate adds versions without a release.
@@ -480,15 +480,15 @@ def _object_fields(strict: dict[str, Any]) -> None:
             props.setdefault(key, {"type": schema})
 
 
-def load_crd_file(path: Path, source: str) -> list[CrdVersion]:
+def load_crd_file(path: Path, source: str, limits: ReadLimits | None = None) -> list[CrdVersion]:
     """Every CRD version in a (multi-document) YAML file.
 
-    Read with PyYAML's loader directly, not the marked reader: CRD files are generated, large
-    (Argo's is 570 KiB) and need no positions; only a missing or broken file is reported,
-    at the ``crds:`` entry that names it.
+    A missing, special or oversized file is a :class:`SchemaError` (reported at the
+    ``crds:`` entry that names it). The text is read by the bounded reader, as every input
+    (issue 18): an alias or merge-key bomb, nesting deeper than ``limits`` allow, an integer
+    over 4,300 digits are a :class:`kconfig.errors.LoadError` at their line in the file. Only
+    the size bound is larger: CRD files are generated and large (Argo's is 570 KiB).
     """
-    import yaml
-
     try:
         # A FIFO or a device is never opened (it would block or never end; issue 18).
         if path.exists() and not path.is_file():
@@ -496,13 +496,12 @@ def load_crd_file(path: Path, source: str) -> list[CrdVersion]:
         if path.stat().st_size > _MAX_CRD_BYTES:
             raise SchemaError(f"CRD file {source} is over the {_MAX_CRD_BYTES}-byte limit")
         text = path.read_text(encoding="utf-8")
-        docs = list(yaml.load_all(text, Loader=SAFE_LOADER))
     except OSError as err:
         raise SchemaError(f"cannot read CRD file {source}: {err.strerror}") from err
-    except (UnicodeDecodeError, yaml.YAMLError) as err:
+    except UnicodeDecodeError as err:
         raise SchemaError(f"CRD file {source} is not valid YAML: {err}") from err
-    except (ValueError, RecursionError) as err:  # ints over 4,300 digits, deep nesting
-        raise SchemaError(f"CRD file {source} is not usable: {err}") from err
+    bounds = (limits or ReadLimits())._replace(max_bytes=_MAX_CRD_BYTES)
+    docs = parse_yaml_documents(text, source, bounds)
     found = [v for doc in docs for v in crd_versions(doc, source)]
     if not found:
         raise SchemaError(f"{source} holds no CustomResourceDefinition with a schema")

@@ -42,6 +42,7 @@ from kconfig.errors import (
     Collector,
     Diagnostic,
     KconfigError,
+    LoadError,
     Severity,
     SourcePos,
     UsageError,
@@ -322,10 +323,12 @@ class Validator:
                 )
                 return []
             try:
-                return load_crd_file(self.sources.root / rel, rel)
+                return load_crd_file(self.sources.root / rel, rel, self.sources.config.limits.read)
             except SchemaError as err:
                 self._setup.append(Diagnostic(str(err), pos, "error", CRD_FILE))
-                return []
+            except LoadError as err:  # at its line in the CRD file (the bounded reader)
+                self._setup.extend(err.diagnostics)
+            return []
 
         return load
 

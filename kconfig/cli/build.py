@@ -318,7 +318,7 @@ def run_argocd_generate(args: argparse.Namespace) -> int:
             os.environ.get(KUBE_VERSION_VARIABLE), _supported_versions()
         )
         sys.stderr.write(warning)
-        project = Project.find(project_dir(args), kubernetes_version=version)
+        project = Project.find(project_dir(args), kubernetes_version=version, bound_memory=True)
         rendered = project.rendered(env)
         report_text(rendered.warnings, sys.stderr)
         manifests = rendered.manifests

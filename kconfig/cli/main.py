@@ -112,7 +112,8 @@ def open_project(args: argparse.Namespace) -> Project:
     """The project of this run: ``-C DIR`` or the nearest kconfig.yaml upward."""
     from kconfig import Project
 
-    return Project.find(project_dir(args))
+    # The CLI is a process of its own: it may lower its own address-space limit.
+    return Project.find(project_dir(args), bound_memory=True)
 
 
 def _utf8_output() -> None:

@@ -37,6 +37,7 @@ class Limits(NamedTuple):
     max_depth: int = 100
     jsonnet_max_stack: int = 500
     read: ReadLimits = ReadLimits()
+    render_memory: int = 2048 << 20  # bytes users' templates may allocate (maxRenderMemory)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +143,7 @@ def _limits(raw: Mapping[str, Any]) -> Limits:
         read=ReadLimits(
             max_nodes=raw.get("maxAliasExpansion", base.read.max_nodes), max_depth=depth
         ),
+        render_memory=raw.get("maxRenderMemory", base.render_memory >> 20) << 20,
     )
 
 

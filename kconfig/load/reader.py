@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -202,6 +203,18 @@ def _error_pos(err: yaml.YAMLError, source: str) -> SourcePos:
     return SourcePos(source, mark.line + 1, mark.column + 1)
 
 
+_LINE_BREAK = re.compile(r"\r\n|[\r\n]")
+
+
+def position(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based (line, column) of ``text[offset]``, lines broken as YAML and Jinja2 break
+    them: at ``\r\n``, ``\n`` or a lone ``\r`` (a file saved on an old Mac)."""
+    line, start = 1, 0
+    for match in _LINE_BREAK.finditer(text, 0, offset):
+        line, start = line + 1, match.end()
+    return line, offset - start + 1
+
+
 def read_text(path: Path, source: str, limits: ReadLimits) -> str:
     """File contents as text, refusing non-UTF-8, oversized files and non-files."""
     whole = SourcePos(source, 1, 1)  # a problem of the file as a whole
@@ -220,10 +233,9 @@ def read_text(path: Path, source: str, limits: ReadLimits) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        start = raw.rfind(b"\n", 0, err.start) + 1
         # In characters, as YAML errors count them: what precedes the bad byte is valid.
-        col = len(raw[start : err.start].decode("utf-8")) + 1
+        before = raw[: err.start].decode("utf-8")
+        line, col = position(before, len(before))
         raise LoadError(
             f"file is not valid UTF-8 (byte 0x{raw[err.start]:02x})",
             SourcePos(source, line, col),

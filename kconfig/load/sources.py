@@ -56,6 +56,7 @@ class Sources:
         schemas: OwnSchemas | None = None,
         *,
         user_cache: bool = True,
+        bound_memory: bool = False,
     ) -> None:
         self.root = root
         self.config = config
@@ -63,6 +64,8 @@ class Sources:
         self.schemas = schemas or OwnSchemas()
         # May kconfig keep files under $XDG_CACHE_HOME/kconfig (kconfig.load.usercache)?
         self.user_cache = user_cache
+        # Does rendering lower the process's address-space limit (limits.maxRenderMemory)?
+        self.bound_memory = bound_memory
         self._envs: dict[str, Environment] = {}
         self._chains: dict[str, Chain] = {}
         self._apps: tuple[str, ...] | None = None
@@ -137,12 +140,21 @@ class Sources:
 
     def with_files(self, files: Files) -> Sources:
         """The same project read through ``files`` (the edit engine's "as if written")."""
-        return Sources(self.root, self.config, files, self.schemas, user_cache=self.user_cache)
+        return self._like(files)
 
     def reread(self) -> Sources:
         """The same project with nothing read yet: sees files changed since."""
-        fresh = self.files.fresh()
-        return Sources(self.root, self.config, fresh, self.schemas, user_cache=self.user_cache)
+        return self._like(self.files.fresh())
+
+    def _like(self, files: Files) -> Sources:
+        return Sources(
+            self.root,
+            self.config,
+            files,
+            self.schemas,
+            user_cache=self.user_cache,
+            bound_memory=self.bound_memory,
+        )
 
     def affected_environments(self, targets: Sequence[str], cwd: Path) -> list[str]:
         """The environments ``targets`` (environment names or files) select, in promotion
@@ -239,10 +251,12 @@ def load_sources(
     *,
     kubernetes_version: str | None = None,
     user_cache: bool | None = None,
+    bound_memory: bool = False,
 ) -> Sources:
     """Read the project whose kconfig.yaml is at ``path`` (a folder or the file itself);
     ``kubernetes_version`` replaces kconfig.yaml's ``kubernetesVersion``; ``user_cache``
-    (default: unless ``$KCONFIG_NO_USER_CACHE``) lets kconfig keep files per user."""
+    (default: unless ``$KCONFIG_NO_USER_CACHE``) lets kconfig keep files per user;
+    ``bound_memory`` applies ``limits.maxRenderMemory`` (see :class:`Sources`)."""
     root = Path(path)
     if root.name == PROJECT_FILE and root.is_file():
         root = root.parent
@@ -254,4 +268,11 @@ def load_sources(
     if kubernetes_version is not None:
         config = replace(config, kubernetes_version=kubernetes_version)
     files.limits = config.limits.read
-    return Sources(root, config, files, schemas, user_cache=user_cache_wanted(user_cache))
+    return Sources(
+        root,
+        config,
+        files,
+        schemas,
+        user_cache=user_cache_wanted(user_cache),
+        bound_memory=bound_memory,
+    )

@@ -172,6 +172,7 @@ class _Run:
                 allow_env=self.sources.config.allow_env,
                 user_cache=self.sources.user_cache,
                 output=self.sources.config.output,
+                max_memory=limits.render_memory if self.sources.bound_memory else 0,
             )
             found = self.backends[name] = load_backend(name, settings)
         return found

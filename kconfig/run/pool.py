@@ -8,10 +8,8 @@ environment order, so the output does not depend on it.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -110,25 +108,12 @@ def render_envs(
     return outcomes
 
 
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
 def _worker_start(parent: int) -> None:
-    """First thing in a forked worker: die with the parent (issue 18).
+    """First thing in a forked worker: die with the parent (issue 18; see
+    :func:`kconfig.render.limits.die_with_parent`, which the Jsonnet children share)."""
+    from kconfig.render.limits import die_with_parent  # here: a cached build renders nothing
 
-    A build killed with SIGKILL (a CI job timeout) cannot stop its workers; without this they
-    stay blocked on the pool's pipes for ever, holding the caller's stdout open (so
-    ``out=$(kconfig build)`` never returns). ``PR_SET_PDEATHSIG`` has the kernel send SIGKILL
-    when the parent goes; the parent check after it closes the race where the parent died
-    between the fork and the ``prctl`` (the worker was already adopted by then). Ctrl-C
-    reaches the whole foreground group: the parent alone decides, and stops the workers.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:
-        os._exit(1)
+    die_with_parent(parent)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

@@ -11,7 +11,10 @@ expected located error line. :func:`check_case` runs it in a subprocess and asse
 * stdout is empty (a failed render must never look like an empty manifest stream);
 * nothing was written: the project tree and the folder outside it hold the same bytes, modes
   and mtimes as before;
-* the answer came within a few seconds.
+* the answer came within a few seconds;
+
+and every run is capped at :data:`ADDRESS_SPACE` of memory, so that a bound that stopped
+holding fails its case at once instead of exhausting a shared CI machine.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ BASE = CASES / "_base" / "project"
 
 TIMEOUT = 20.0  # the subprocess is killed after this
 MAX_SECONDS = 10.0  # and must have answered well before
+# RLIMIT_AS of every run: room for kconfig (~0.5 GiB mapped) and its default 2 GiB render
+# bound, far below what a bomb that escaped its bound would take.
+ADDRESS_SPACE = 4 << 30
 
 # One diagnostic line: `path:line:col: error: ...`, `path: error: ...` (a file or folder as a
 # whole), or `kconfig: error: ...` (usage, no file). Paths may hold colons
@@ -206,6 +212,13 @@ class Outcome:
     seconds: float
 
 
+def _cap_address_space() -> None:
+    """In the child before exec: at most :data:`ADDRESS_SPACE` mapped (see the docstring)."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+
+
 def run(
     args: Sequence[str],
     cwd: Path | None,
@@ -224,6 +237,7 @@ def run(
         check=False,
         env={**os.environ, **(env or {})},
         user=user,
+        preexec_fn=_cap_address_space if sys.platform.startswith("linux") else None,
     )
     return Outcome(done.returncode, done.stdout, done.stderr, time.monotonic() - start)
 

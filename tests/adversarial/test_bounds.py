@@ -3,7 +3,9 @@
 Merge keys count against the node bound (``<<`` with 100,000 aliases took 57 s and 3.2 GB),
 template output is read with the same bounds as input, and inputs Python itself refuses
 (integers over 4,300 digits, complex keys in merges, output nested 100,000 deep) are located
-errors, not internal errors.
+errors, not internal errors. ``crds:`` files go through the same bounded reader: a billion
+laughs inside a CRD's schema ended in exit 3 after 30 s and 4 GB (the schema compiler's
+allocations failed in a worker).
 """
 
 from __future__ import annotations
@@ -24,7 +26,60 @@ MERGE_BOMB = (
     "  all: {<<: [" + ", ".join(["*b"] * 100_000) + "]}\n"
 )
 
+CRD = "crds/widget.yaml"
+CRD_HEAD = (
+    "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+    "metadata: {name: widgets.example.com}\nspec:\n  group: example.com\n"
+    "  names: {kind: Widget, plural: widgets}\n  scope: Namespaced\n  versions:\n"
+    "  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n"
+    "        type: object\n"
+)
+LAUGHS = "".join(
+    f"        x-{name}: &{name} [{', '.join([f'*{prev}' if prev else 'x'] * 10)}]\n"
+    for prev, name in zip(["", *"abcdefg"], "abcdefgh", strict=True)
+)
+# The project renders a Widget, so its CRD is read to validate it.
+CRD_PROJECT = {
+    "kconfig.yaml": f"project: shop\nenvironments: [qa, prod]\ncrds: [{CRD}]\n",
+    "bases/web/templates/w.yaml.j2": (
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+    ),
+}
+
 CASES = [
+    Case(
+        "crds-alias-bomb",
+        ("render", "qa"),
+        1,
+        f"{CRD}:16:18: error: more than 200000 values (an alias bomb?); refusing to expand",
+        files={**CRD_PROJECT, CRD: CRD_HEAD + "        properties: {}\n" + LAUGHS},
+        about="a billion laughs inside a CRD's schema (exit 3 after 30 s and 4 GB)",
+    ),
+    Case(
+        "crds-merge-key-bomb",
+        ("render", "qa"),
+        1,
+        "",
+        error_re=rf"{CRD}:\d+:\d+: error: more than 200000 values \(an alias bomb\?\)",
+        files={**CRD_PROJECT, CRD: MERGE_BOMB},
+        about="<< with 100,000 aliases in a crds: file",
+    ),
+    Case(
+        "crds-too-deep",
+        ("render", "qa"),
+        1,
+        f"{CRD}:1:104: error: nesting deeper than 100 levels",
+        files={**CRD_PROJECT, CRD: "a: " + "[" * 150 + "]" * 150 + "\n"},
+        about="a crds: file nested past limits.maxDepth",
+    ),
+    Case(
+        "crds-int-over-4300-digits",
+        ("render", "qa"),
+        1,
+        f"{CRD}:1:4: error: integer with more than 4300 digits",
+        files={**CRD_PROJECT, CRD: f"a: {BIG_INT}\n"},
+        about="an integer over Python's 4,300-digit limit in a crds: file (was at kconfig.yaml)",
+    ),
     Case(
         "merge-key-alias-bomb",
         ("render", "qa"),

@@ -111,3 +111,38 @@ def test_sigint_leaves_no_temporary_tree(tmp_path: Path) -> None:
         assert proc.returncode in (0, 130), f"attempt {attempt}: exit {proc.returncode}"
         assert proc.stdout is not None
         proc.stdout.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_sigkill_leaves_no_jsonnet_child(tmp_path: Path) -> None:
+    """A bounded Jsonnet evaluation runs in a child of the worker (the memory bound, issue 18
+    item 6): SIGKILL of the build must take those grandchildren too, mid-evaluation."""
+    import shutil
+
+    from tests.adversarial._harness import BASE
+
+    root = tmp_path / "project"
+    shutil.copytree(BASE, root)
+    (root / "kconfig.yaml").write_text(
+        "project: shop\nenvironments: [qa, prod]\nlimits: {renderTimeout: 60}\n"
+    )
+    spin = "local f(x) = if x > 1e12 then x else f(x + 1) tailstrict;\nfunction(ctx) {kind: f(0)}\n"
+    (root / "bases/web/templates").mkdir(parents=True)
+    (root / "bases/web/templates/x.jsonnet").write_text(spin)
+    proc = _start(root, "build", "--no-cache")
+    deadline = time.monotonic() + 30
+    # Both workers and their VM children: at least 5 processes in the group.
+    while len(_group(proc.pid)) < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(_group(proc.pid)) >= 5, "the Jsonnet children did not start"
+    proc.kill()
+    proc.wait()
+    assert _eof_within(proc, GRACE)
+    deadline = time.monotonic() + GRACE
+    while (left := _group(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in left:  # our own test's processes: do not leave them behind
+        os.kill(pid, signal.SIGKILL)
+    assert left == []
+    assert proc.stdout is not None
+    proc.stdout.close()

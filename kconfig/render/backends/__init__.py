@@ -53,6 +53,9 @@ class BackendSettings(NamedTuple):
     library_dirs: tuple[Path, ...] = ()
     user_cache: bool = True  # may keep compiled built-ins under $XDG_CACHE_HOME/kconfig
     output: str = ""  # the output folder (project-relative): never read by templates
+    # Bytes a user's template may allocate (limits.maxRenderMemory), 0: unbounded (only when
+    # the caller allows kconfig to lower its address-space limit: kconfig.render.limits).
+    max_memory: int = 0
 
 
 # Why a template may not read a file (issue 18): Git's files (CI keeps credentials in

@@ -18,6 +18,7 @@ frames it rewrites for template code.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -45,7 +46,7 @@ from kconfig.render.backends import (
     parse_documents,
     private_path,
 )
-from kconfig.render.limits import TimeLimitExceeded, time_limit
+from kconfig.render.limits import TimeLimitExceeded, memory_limit, time_limit
 
 
 class _ConfinedLoader(jinja2.BaseLoader):
@@ -76,8 +77,12 @@ class _ConfinedLoader(jinja2.BaseLoader):
             base, real_base = self.root, self.real_root
         if rel.is_absolute() or ".." in rel.parts:
             raise jinja2.TemplateNotFound(f"{name} (paths must stay inside the project)")
-        real = (base / rel).resolve()
-        if not real.is_relative_to(real_base) or not real.is_file():
+        try:
+            real = (base / rel).resolve()
+            inside = real.is_relative_to(real_base) and real.is_file()
+        except OSError as err:  # a name too long for the file system: at the include
+            raise jinja2.TemplateNotFound(f"{_shorter(name)} ({err.strerror})") from None
+        if not inside:
             raise jinja2.TemplateNotFound(f"{name} (not a file inside the project)")
         if real_base == self.real_root and private_path(self.real_root, real, self.output):
             raise jinja2.TemplateNotFound(f"{name} {PRIVATE_FILE}")
@@ -163,6 +168,13 @@ class _BuiltinLoader(_ConfinedLoader):
             if isinstance(data, dict) and data.get("jinja2") == jinja2.__version__:
                 self._index = dict(data.get("templates") or {})
         return self._index
+
+
+_UNBOUNDED = contextlib.nullcontext()
+
+
+def _shorter(name: str, most: int = 80) -> str:
+    return name if len(name) <= most else f"{name[:most]}... ({len(name)} characters)"
 
 
 def _compact(value: Mapping[str, Any]) -> dict[str, Any]:
@@ -327,13 +339,17 @@ class JinjaBackend:
                 self._bounded = False
 
     def render(self, template: Template, context: Mapping[str, Any]) -> list[dict[str, Any]]:
+        # kconfig's own templates are trusted code on bounded data: only users' are bounded
+        # (and the built-ins, thousands of renders at fleet scale, skip even the no-op).
+        memory = 0 if template.builtin else self.settings.max_memory
+        bound = memory_limit(memory) if memory else _UNBOUNDED
         try:
             env = self.trusted if template.builtin else self.env
-            if self._bounded:
+            timed = _UNBOUNDED if self._bounded else time_limit(self.settings.timeout)
+            with timed, bound:
                 text = env.get_template(template.name).render(context)
-            else:
-                with time_limit(self.settings.timeout):
-                    text = env.get_template(template.name).render(context)
+        except MemoryError as err:
+            raise _out_of_memory(err, template, self.settings.max_memory) from None
         except TimeLimitExceeded as err:
             raise RenderError(
                 f"template took longer than {err.seconds:g} s to render "
@@ -376,6 +392,21 @@ class JinjaBackend:
                 code="KC036",
             ) from err
         return parse_documents(text, template)
+
+
+def _out_of_memory(err: MemoryError, template: Template, limit: int) -> RenderError:
+    """The error of a render that ran out of memory, at its template line. The traceback's
+    frames still hold what the render built (a gigabyte string): they are cleared first."""
+    import traceback
+
+    where = _where(err, template)
+    traceback.clear_frames(err.__traceback__)
+    bound = f"more than {limit >> 20} MiB" if limit else "more than the machine has"
+    return RenderError(
+        f"template needed {bound} of memory (kconfig.yaml limits.maxRenderMemory)",
+        where,
+        code="KC039",
+    )
 
 
 def _where(err: BaseException, template: Template) -> SourcePos:

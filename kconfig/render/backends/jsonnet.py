@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from kconfig.errors import RenderError, SourcePos
+from kconfig.load.reader import position
 from kconfig.render.backends import (
     BUILTIN_PREFIX,
     PRIVATE_FILE,
@@ -47,7 +48,7 @@ from kconfig.render.backends import (
     parse_documents,
     private_path,
 )
-from kconfig.render.limits import TimeLimitExceeded, Watchdog
+from kconfig.render.limits import MemoryLimitExceeded, TimeLimitExceeded, Watchdog
 
 _MAX_TRACE = 20
 # The batch program's file name: its folder is the only importer allowed absolute paths
@@ -124,6 +125,12 @@ class _Importer:
         return (self.project, *self.libraries)
 
     def __call__(self, importer_dir: str, rel: str) -> tuple[str, bytes]:
+        try:
+            return self._find(importer_dir, rel)
+        except OSError as err:  # a name too long for the file system, an unreadable file
+            raise ImportRefused(f"the file cannot be read ({err.strerror})") from None
+
+    def _find(self, importer_dir: str, rel: str) -> tuple[str, bytes]:
         if not rel:
             raise ImportRefused("empty import path")
         if importer_dir == _BATCH_DIR:
@@ -201,8 +208,9 @@ class JsonnetBackend:
         self.settings = settings
         self._vm = _jsonnet
         # The VM is C++ that no signal interrupts: it runs on a worker thread, and a run over
-        # limits.renderTimeout is abandoned (kconfig.render.limits).
-        self._watchdog = Watchdog(settings.timeout, "kconfig-jsonnet")
+        # limits.renderTimeout is abandoned; with a memory bound, in a forked child, killed
+        # past the time bound (it aborts the process on std::bad_alloc: kconfig.render.limits).
+        self._watchdog = Watchdog(settings.timeout, "kconfig-jsonnet", settings.max_memory)
         self.importer = _Importer(settings.root, settings.library_dirs, settings.output)
         # Only what the project file allows; a name that is not set stays undefined, so
         # std.extVar reports it instead of reading an empty string.
@@ -271,6 +279,12 @@ class JsonnetBackend:
                 SourcePos(template.name, 1, 1),
                 code="KC038",
             ) from err
+        except MemoryLimitExceeded as err:
+            raise RenderError(
+                f"Jsonnet evaluation {err} (kconfig.yaml limits.maxRenderMemory)",
+                SourcePos(template.name, 1, 1),
+                code="KC039",
+            ) from err
         return parse_documents(text, template)
 
     def prefetch(self, requests: Sequence[tuple[Template, Mapping[str, Any]]]) -> None:
@@ -333,9 +347,26 @@ class JsonnetBackend:
             )
         except TimeLimitExceeded:
             return None
+        except MemoryLimitExceeded:
+            self._out_of_memory(requests)
+            return None
         except RuntimeError as err:
             return self._failed_template(str(err), {t.name for t, _ in requests})
         return self._keep(paths, requests, json.loads(text))
+
+    def _out_of_memory(self, requests: Sequence[_Request]) -> None:
+        """After a batch ran out of memory (limits.maxRenderMemory). Only users' templates
+        can allocate without bound: kconfig's own are batched again, users' left to
+        render(), each alone, so that the error names one. A batch of kconfig's own alone
+        is merely too large for the bound: its halves are tried."""
+        trusted = [r for r in requests if r[0].builtin]
+        if 0 < len(trusted) < len(requests):
+            self._prefetch(trusted)
+        elif trusted and len(trusted) >= _MIN_SPLIT and self._budget > 0:
+            self._budget -= 2
+            middle = len(trusted) // 2
+            self._prefetch(trusted[:middle])
+            self._prefetch(trusted[middle:])
 
     def _keep(
         self, paths: list[str], requests: Sequence[_Request], results: list[Any]
@@ -389,9 +420,26 @@ class JsonnetBackend:
         return (own or frames)[0], frames[0]
 
     def _pos(self, match: re.Match[str]) -> SourcePos:
-        line = match["l"] or match["l2"]
-        col = match["c"] or match["c2"]
-        return SourcePos(self.importer.shown(match["path"]), int(line), int(col))
+        line = int(match["l"] or match["l2"])
+        col = int(match["c"] or match["c2"])
+        line, col = _lone_cr_position(match["path"], line, col)
+        return SourcePos(self.importer.shown(match["path"]), line, col)
+
+
+def _lone_cr_position(path: str, line: int, col: int) -> tuple[int, int]:
+    """Jsonnet counts lines at ``\n`` alone; every other message (and editors) also at a lone
+    ``\r``: the VM's position in a file that uses ``\r`` line breaks, in those terms."""
+    file = Path(path)
+    try:
+        data = file.read_bytes() if file.is_absolute() else b""
+    except OSError:
+        return line, col
+    lines = data.split(b"\n")
+    if b"\r" not in data or line > len(lines):
+        return line, col
+    offset = sum(len(text) + 1 for text in lines[: line - 1]) + col - 1
+    before = data[:offset].decode("utf-8", "replace")
+    return position(before, len(before))
 
 
 def _code(message: str) -> str:
