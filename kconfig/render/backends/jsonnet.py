@@ -81,9 +81,10 @@ ENGINE_VARIABLE = "KCONFIG_JSONNET"
 ENGINES = ("auto", "jsonnet")
 # Contexts holding numbers the engines write differently: integers of 16 digits and more (the
 # C++ VM writes a double's exact digits, 12345678901234567168, rjsonnet the shortest ones,
-# 12345678901234567000) and numbers in exponent form. Such a batch (or a string that merely
-# looks like one) runs on the C++ VM.
-_WIDE_NUMBER = re.compile(r"\d{16}|\d[eE][-+]?\d")
+# 12345678901234567000) and numbers in exponent form. Such a batch runs on the C++ VM. A JSON
+# number follows ':', ',' or '[' and ends at ',', '}' or ']' (a string that merely looks like
+# one sends its batch there too; an image digest, "sha256:4e2d...", does not).
+_WIDE_NUMBER = re.compile(r"(?<=[:,\[])-?(?:\d{16,}|\d+(?:\.\d+)?[eE][-+]?\d+)(?=[,}\]])")
 
 # One frame of a runtime trace: "\tpath:L:C-C2\tframe", "\tpath:L:C\t..." or
 # "\tpath:(L1:C1)-(L2:C2)\t...".

@@ -1,7 +1,7 @@
 """The Jsonnet engines: the C++ VM (the reference, always installed) and rjsonnet (the
 ``fast-jsonnet`` extra), which renders kconfig's built-ins when installed. Its output must be
 the reference's bytes; whatever fails on it is run again on the C++ VM. Tests that need
-rjsonnet skip when it is absent; CI runs them with it (``pip install -e '.[test,fast-jsonnet]'``).
+rjsonnet skip when it is absent; CI's lowest-bounds venv has the extra (.ci/run).
 """
 
 from __future__ import annotations
@@ -144,6 +144,14 @@ def test_wide_numbers_are_left_to_the_cpp_vm(make_project: MakeProject) -> None:
     ctx = _context(root, big=12345678901234567890)
     prefetch(backend, [(builtin_template("jsonnet", "service"), ctx)])
     assert (fast.calls, cpp.calls) == (0, 1)
+    for wide in (-12345678901234567890, 1e20, 1e-7, [1.5e300]):
+        prefetch(backend, [(builtin_template("jsonnet", "service"), _context(root, n=wide))])
+    assert (fast.calls, cpp.calls) == (0, 5)
+    # Numbers both engines write alike, and strings that only look like numbers, stay on it.
+    digest = "r/x@sha256:4e2d01234567890123456789"
+    ctx = _context(root, n=[0.1, 1234567890123], image=digest, tag="1e5")
+    prefetch(backend, [(builtin_template("jsonnet", "service"), ctx)])
+    assert (fast.calls, cpp.calls) == (1, 5)
 
 
 # -- rjsonnet's imports are confined like the C++ VM's ----------------------------------------
