@@ -16,18 +16,19 @@ file:line:col: msg``) become a :class:`RenderError` at ``path:line:col`` of the 
 the innermost frame in the user's project (else in kconfig's library), paths made
 project-relative and kconfig's own files named ``kconfig:templates/jsonnet/...``.
 
-Speed: the C++ VM costs ~25 ms to start and ~15 ms more per distinct file it loads (it
+Speed: the C++ VM costs ~25 ms to start and ~10 ms more per distinct file it loads (it
 re-desugars the standard library for each file), far more than evaluating a template.
-So :meth:`JsonnetBackend.prefetch` renders every (template, context) pair of a run in one
-VM: one program that imports each template and applies it to its context by name
-(``t(ctx=...)``, exactly the top-level-argument call). :meth:`render` then hands out the
+So :meth:`JsonnetBackend.prefetch` renders the (template, context) pairs of a run in a few
+large batch VMs: one program that imports each template and applies it to its context by
+name (``t(ctx=...)``, exactly the top-level-argument call), the contexts passed once, as one
+JSON string, and the output parsed once. :meth:`render` then hands out the
 prefetched result. A batch that fails is split in halves until the failing requests are
 isolated; render() evaluates those on their own, which locates every error exactly as if
 there had been no batch.
 
 Engines: the C++ VM (``jsonnet``, a dependency) is the reference. When ``rjsonnet`` (the Rust
 implementation, ``pip install 'kconfig[fast-jsonnet]'``) is installed, batches of kconfig's
-built-in templates run on it instead (~4x less CPU, half the memory: docs/profiles/jsonnet.md),
+built-in templates run on it instead (~3.5x less CPU, under half the memory: docs/profiles),
 their output tested to be the same bytes; a batch that fails there is run again on the C++ VM,
 so every error and its location are the reference engine's. Users' own templates always run
 on the C++ VM: rjsonnet holds the GIL while it evaluates (the time limit cannot abandon it),
