@@ -74,7 +74,14 @@ _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 TRACKED = (BASES, COMPONENTS, LIB)
 # The libraries whose code or data shapes the output, by importable name.
-_OUTPUT_LIBRARIES = ("jinja2", "_jsonnet", "yaml", "jsonschema_rs", "kubernetes_validate")
+_OUTPUT_LIBRARIES = (
+    "jinja2",
+    "_jsonnet",
+    "rjsonnet",  # renders the Jsonnet built-ins when installed
+    "yaml",
+    "jsonschema_rs",
+    "kubernetes_validate",
+)
 
 
 # A file whose last change (mtime or ctime) is this close to the start of the run, or

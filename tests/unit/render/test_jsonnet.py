@@ -326,6 +326,15 @@ class _CountingVM:
         return str(self.vm.evaluate_snippet(*args, **kwargs))
 
 
+def _cpp_backend(root: Path) -> tuple[JsonnetBackend, _CountingVM]:
+    """A backend on the C++ VM alone (rjsonnet, when installed, left out), counting its runs."""
+    backend = JsonnetBackend(BackendSettings(root=root))
+    backend._fast = None
+    counter = _CountingVM(backend._vm)
+    backend._vm = counter
+    return backend, counter
+
+
 def _contexts(root: Path) -> list[Mapping[str, Any]]:
     from kconfig.load.sources import load_sources
     from kconfig.render.pipeline import RenderOptions, _Run, app_job
@@ -340,9 +349,7 @@ def _contexts(root: Path) -> list[Mapping[str, Any]]:
 
 def test_prefetch_renders_a_whole_run_in_one_vm(make_project: MakeProject) -> None:
     root = make_project({"bases/api/app.yaml": "image: {repository: r/api, tag: '1'}\n"})
-    backend = JsonnetBackend(BackendSettings(root=root))
-    counter = _CountingVM(backend._vm)
-    backend._vm = counter
+    backend, counter = _cpp_backend(root)
     templates = [builtin_template("jsonnet", s) for s in ("service", "deployment")]
     requests = [(t, ctx) for ctx in _contexts(root) for t in templates]
     prefetch(backend, requests)
@@ -358,9 +365,7 @@ def test_a_failing_batch_retries_without_the_failing_template(
     make_project: MakeProject,
 ) -> None:
     root = with_template(make_project, "function(ctx) error 'no'\n")
-    backend = JsonnetBackend(BackendSettings(root=root))
-    counter = _CountingVM(backend._vm)
-    backend._vm = counter
+    backend, counter = _cpp_backend(root)
     [ctx] = _contexts(root)
     good = [builtin_template("jsonnet", s) for s in ("service", "deployment", "namespace")]
     bad = Template(TEMPLATE, root / TEMPLATE, "jsonnet")
@@ -390,9 +395,7 @@ def test_a_template_failing_for_some_apps_is_split_in_halves(make_project: MakeP
             ),
         }
     )
-    backend = JsonnetBackend(BackendSettings(root=root))
-    counter = _CountingVM(backend._vm)
-    backend._vm = counter
+    backend, counter = _cpp_backend(root)
     template = Template("lib/t.jsonnet", root / "lib/t.jsonnet", "jsonnet")
     requests = [(template, ctx) for ctx in _contexts(root)]
     prefetch(backend, requests)
