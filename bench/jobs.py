@@ -157,14 +157,17 @@ class Jobs:
         *,
         tree: str = "kconfig",
         sample_tree: bool = False,
+        env: Mapping[str, str] | None = None,
     ) -> Job:
-        """kconfig run in the project folder (as a user in the repository root), truly cold."""
+        """kconfig run in the project folder (as a user in the repository root), truly cold;
+        ``env`` adds variables to the child's environment (and to the job's label)."""
 
         def prepare(run: int) -> Invocation:
             project, cache = self.ws.copy(n, tree, f"{key}-n{n}-run{run}")
-            return Invocation((self._kconfig(args),), project, child_env(cache))
+            return Invocation((self._kconfig(args),), project, {**child_env(cache), **(env or {})})
 
         what = f"kconfig {' '.join(args)}" + (" (backend: jsonnet)" if "jsonnet" in tree else "")
+        what += "".join(f" {k}={v}" for k, v in sorted((env or {}).items()))
         return Job(key, "kconfig", n, tree, what, COLD, prepare, sample_tree=sample_tree)
 
     def kconfig_warm(

@@ -58,9 +58,25 @@ def versions(capture: Capture, tools: Tools) -> tuple[tuple[str, str], ...]:
         kconfig += f", commit {commit}"
     return (
         ("kconfig", f"{kconfig} (`{shlex.join(tools.kconfig)}`)"),
+        ("Jsonnet engines", jsonnet_engines()),
         ("kubectl / Kustomize", kubectl),
         ("Kapitan", kapitan),
     )
+
+
+def jsonnet_engines() -> str:
+    """Which Jsonnet implementations the runner's environment has: with rjsonnet
+    (``kconfig[fast-jsonnet]``) the built-in templates run on it, a large part of the
+    Jsonnet row; without it, on the C++ ``jsonnet`` alone."""
+    from importlib import metadata
+
+    found = []
+    for dist in ("jsonnet", "rjsonnet"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found.append(f"{dist} {metadata.version(dist)}")
+    engines = ", ".join(found) or "none"
+    fast = "rjsonnet" in engines
+    return f"{engines} ({'kconfig[fast-jsonnet]' if fast else 'default install'})"
 
 
 def cpu_model() -> str:

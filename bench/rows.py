@@ -7,6 +7,7 @@ every job of the group alike, and a job two rows need is measured once.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -176,7 +177,15 @@ def _w2_500(j: Jobs, size: Size) -> list[Job]:
             "build-cold-jsonnet", m, ("build",), tree="kconfig-jsonnet", sample_tree=True
         ),
         j.kconfig_cold("build-cold-no-validate", m, ("build", "--no-validate")),
+        # with kconfig[fast-jsonnet] the row above runs the built-ins on rjsonnet: the
+        # default install's C++ engine alone is measured beside it
+        *([_jsonnet_cpp(j, m)] if importlib.util.find_spec("rjsonnet") else []),
     ]
+
+
+def _jsonnet_cpp(j: Jobs, m: int) -> Job:
+    env = {"KCONFIG_JSONNET": "jsonnet"}
+    return j.kconfig_cold("build-cold-jsonnet-cpp", m, ("build",), tree="kconfig-jsonnet", env=env)
 
 
 def _validate_file(j: Jobs, size: Size) -> list[Job]:
