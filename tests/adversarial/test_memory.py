@@ -124,6 +124,31 @@ CASES = [
 ]
 
 
+# Within the render bound, but more text than one template may print: the stages after it
+# (parse, checks, dump, cache) would copy it a few times outside the bound.
+HUGE_OUTPUT = HEAD + "data: {a: '{% for i in range(70) %}{{ 'x' * 1000000 }}{% endfor %}'}\n"
+OUTPUT_CASES = [
+    Case(
+        name,
+        args,
+        1,
+        f"{J2}:1:1: error: template output is 70,000,045 characters, over the limit of "
+        "67,108,864 for one template",
+        files={"kconfig.yaml": KCONFIG.replace("256", "1024"), J2: HUGE_OUTPUT},
+        about=about,
+    )
+    for name, args, about in (
+        ("jinja-huge-output", ("render", "qa"), "70 M characters printed by one template"),
+        ("jinja-huge-output-in-worker", ("build",), "the same in forked build workers"),
+    )
+]
+
+
+@pytest.mark.parametrize("case", OUTPUT_CASES, ids=[c.name for c in OUTPUT_CASES])
+def test_template_output_is_bounded(case: Case, tmp_path: Path) -> None:
+    check_case(case, tmp_path)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_memory_bomb_is_a_located_error(case: Case, tmp_path: Path) -> None:
     check_case(case, tmp_path)

@@ -128,12 +128,26 @@ def load_backend(name: str, settings: BackendSettings) -> Backend:
     return backend
 
 
+# The most one template may print (characters). Everything after a template (parsing,
+# checks, the canonical copy, the YAML dump, the cache) copies its text a few times outside
+# the render memory bound, so the text itself is bounded here: far above what the API
+# server takes (a request body of 3 MiB, an object of 1.5 MiB in etcd), far below what the
+# later copies of it could cost (issue 18 item 6).
+MAX_TEMPLATE_OUTPUT = 64 * 1024 * 1024
+
+
 def parse_documents(text: str, template: Template) -> list[dict[str, Any]]:
     """Documents in a template's output: JSON (the built-ins' form) or YAML 1.1 text.
 
     JSON is tried first because built-ins emit it: it parses ~40x faster than YAML and
     cannot be misread (a tag ``1.10`` stays a string).
     """
+    if len(text) > MAX_TEMPLATE_OUTPUT:
+        raise RenderError(
+            f"template output is {len(text):,} characters, over the limit of "
+            f"{MAX_TEMPLATE_OUTPUT:,} for one template",
+            SourcePos(template.name, 1, 1),
+        )
     stripped = text.lstrip()
     if not stripped:
         return []
