@@ -89,6 +89,12 @@ class _ConfinedLoader(jinja2.BaseLoader):
         return real
 
 
+def _shorter(name: str, most: int = 80) -> str:
+    """A name for a message: a file name too long for the file system is cut, not printed
+    whole (it can be thousands of characters)."""
+    return name if len(name) <= most else f"{name[:most]}... ({len(name)} characters)"
+
+
 # kconfig's built-in templates compiled to Python when kconfig is released (committed beside
 # them, current by tests/unit/render/test_compiled_templates.py): ``pip install`` turns them
 # into .pyc files like the rest of the package, so even the first run on a fresh machine
@@ -171,10 +177,6 @@ class _BuiltinLoader(_ConfinedLoader):
 
 
 _UNBOUNDED = contextlib.nullcontext()
-
-
-def _shorter(name: str, most: int = 80) -> str:
-    return name if len(name) <= most else f"{name[:most]}... ({len(name)} characters)"
 
 
 def _compact(value: Mapping[str, Any]) -> dict[str, Any]:
